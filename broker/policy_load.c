@@ -1,0 +1,86 @@
+/* policy_load.c — read a policy file for the broker and `bootward policy check`. */
+#include "broker/broker.h"
+#include "common/log.h"
+#include "policy/policy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	char *buf = NULL;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0)
+		goto out;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto out;
+	}
+	if (st.st_size > POLICY_MAX_SIZE) {
+		errno = EFBIG;
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		goto out;
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*len = got;
+out:
+	close(fd);
+	return buf;
+}
+
+int policy_load(const char *path, struct policy *p, char **text, size_t *len, bool to_log)
+{
+	static struct policy_errors errs;
+	static char report[POLICY_MAX_ERRORS * 256];
+	const char *name = path ? path : "(built-in default)";
+
+	if (path) {
+		*text = read_file(path, len);
+		if (!*text) {
+			if (to_log)
+				log_rec(LOG_LEVEL_ERR, "event=policy file=%s error=\"%s\"", path, strerror(errno));
+			else
+				fprintf(stderr, "bootward: %s: %s\n", path, strerror(errno));
+			return -1;
+		}
+	} else {
+		*len = strlen(policy_default_text);
+		*text = strdup(policy_default_text);
+		if (!*text)
+			return -1;
+	}
+	if (policy_parse(*text, *len, name, p, &errs) == 0)
+		return 0;
+	policy_errors_format(&errs, report, sizeof report);
+	if (to_log) {
+		for (char *line = strtok(report, "\n"); line; line = strtok(NULL, "\n")) {
+			char q[320];
+			log_rec(LOG_LEVEL_ERR, "event=policy error=%s", log_quote(q, sizeof q, line, strlen(line)));
+		}
+	} else {
+		fputs(report, stderr);
+	}
+	free(*text);
+	*text = NULL;
+	return -1;
+}

@@ -1,0 +1,732 @@
+/* serve.c — `bootward serve`: bind sockets, spawn and supervise confined
+ * workers, pass them their sockets, relay their logs, reload the policy.
+ *
+ * The broker parses no network input.  Everything a worker says to it is
+ * untrusted and checked by ipc_check() before use.
+ */
+#include "broker/broker.h"
+#include "common/ipc.h"
+#include "common/log.h"
+#include "common/sandbox.h"
+#include "policy/policy.h"
+
+#include <arpa/inet.h>
+#include <cap-ng.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RESTART_FIRST_MS 200
+#define RESTART_MAX_MS 30000
+#define STABLE_MS 30000      /* a worker up this long resets its backoff */
+#define STOP_GRACE_MS 3000
+
+/* One bound socket, kept open in the broker for its whole life. */
+struct bsock {
+	int fd;
+	struct in_addr addr;
+	uint16_t port;
+	char ifname[IF_NAMESIZE];
+	struct bsock *from; /* during a reload: the old entry this fd was taken from */
+};
+
+struct sockset {
+	struct bsock *listen;
+	size_t n_listen;
+	struct bsock *pool;
+	size_t n_pool;
+};
+
+struct worker {
+	enum worker_kind kind;
+	pid_t pid;           /* 0: not running */
+	int ipc;             /* broker's end, -1 when not running */
+	uint64_t started_ms;
+	uint64_t restart_at_ms; /* 0: no restart scheduled */
+	uint32_t backoff_ms;
+	bool reload;         /* stopped on purpose: restart at once */
+};
+
+struct broker {
+	const struct serve_options *opt;
+	struct policy policy;
+	char *policy_text;
+	size_t policy_len;
+	int policy_memfd;
+	struct sockset socks;
+	struct worker tftpd;
+	int epfd, sigfd;
+	char tftpd_path[PATH_MAX];
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- privileges ---------------------------------------------------------- */
+
+static const unsigned needed_caps[] = {
+	CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_SETUID, CAP_SETGID, CAP_SETPCAP, CAP_SYS_ADMIN,
+};
+
+static int check_privileges(void)
+{
+	if (geteuid() == 0)
+		return 0;
+	capng_get_caps_process();
+	for (size_t i = 0; i < sizeof needed_caps / sizeof needed_caps[0]; i++) {
+		if (capng_have_capability(CAPNG_EFFECTIVE, needed_caps[i]))
+			continue;
+		fprintf(stderr,
+			"bootward serve: must run as root, or with the capabilities CAP_NET_BIND_SERVICE,\n"
+			"CAP_SYS_CHROOT, CAP_SETUID, CAP_SETGID, CAP_SETPCAP and CAP_SYS_ADMIN: it binds\n"
+			"privileged ports and confines each worker (namespaces, chroot, its own uid).\n"
+			"The workers themselves run unprivileged.  Missing: %s\n",
+			capng_capability_to_name(needed_caps[i]));
+		return -1;
+	}
+	return 0;
+}
+
+/* A broker running with capabilities but not as root hands them to the
+ * worker across execve() through the ambient set; the worker's sandbox then
+ * drops every one of them. */
+static void pass_caps_to_worker(void)
+{
+	if (geteuid() == 0)
+		return;
+	capng_get_caps_process();
+	for (size_t i = 0; i < sizeof needed_caps / sizeof needed_caps[0]; i++)
+		capng_update(CAPNG_ADD, CAPNG_INHERITABLE | CAPNG_AMBIENT, needed_caps[i]);
+	capng_apply(CAPNG_SELECT_ALL);
+}
+
+/* ---- sockets ------------------------------------------------------------- */
+
+static int bind_udp(struct bsock *s, bool pktinfo)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = s->addr, .sin_port = htons(s->port) };
+	int one = 1;
+	char a[INET_ADDRSTRLEN];
+
+	s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0)
+		goto fail;
+	if (pktinfo && setsockopt(s->fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) < 0)
+		goto fail;
+	if (s->ifname[0] && setsockopt(s->fd, SOL_SOCKET, SO_BINDTODEVICE, s->ifname,
+				       (socklen_t)strlen(s->ifname)) < 0)
+		goto fail;
+	if (bind(s->fd, (struct sockaddr *)&sin, sizeof sin) < 0)
+		goto fail;
+	return 0;
+fail:
+	inet_ntop(AF_INET, &s->addr, a, sizeof a);
+	log_rec(LOG_LEVEL_ERR, "event=bind proto=udp address=%s port=%u interface=%s error=\"%s\"", a,
+		(unsigned)s->port, s->ifname[0] ? s->ifname : "any", strerror(errno));
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	return -1;
+}
+
+static void sockset_close(struct sockset *ss)
+{
+	for (size_t i = 0; i < ss->n_listen; i++)
+		if (ss->listen[i].fd >= 0)
+			close(ss->listen[i].fd);
+	for (size_t i = 0; i < ss->n_pool; i++)
+		if (ss->pool[i].fd >= 0)
+			close(ss->pool[i].fd);
+	free(ss->listen);
+	free(ss->pool);
+	memset(ss, 0, sizeof *ss);
+}
+
+/* Take an already-bound socket for the same address, port and device out of
+ * `old`, so a reload keeps serving on it without a gap. */
+static void steal(struct bsock *s, struct bsock *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].fd >= 0 && v[i].port == s->port && v[i].addr.s_addr == s->addr.s_addr &&
+		    strcmp(v[i].ifname, s->ifname) == 0) {
+			s->fd = v[i].fd;
+			s->from = &v[i];
+			v[i].fd = -1;
+			return;
+		}
+	}
+}
+
+static int get_socket(struct bsock *s, struct sockset *old, bool listen)
+{
+	s->fd = -1;
+	if (old)
+		steal(s, listen ? old->listen : old->pool, listen ? old->n_listen : old->n_pool);
+	return s->fd >= 0 ? 0 : bind_udp(s, listen);
+}
+
+/* Give sockets taken from the old set back to it. */
+static void unsteal(struct bsock *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].from) {
+			v[i].from->fd = v[i].fd;
+			v[i].fd = -1;
+		}
+	}
+}
+
+/* Bind what the policy asks for.  On failure nothing in `old` is lost. */
+static int sockset_open(struct sockset *ss, const struct policy *p, struct sockset *old)
+{
+	const struct policy_tftp *t = &p->tftp;
+
+	memset(ss, 0, sizeof *ss);
+	if (!t->enabled)
+		return 0;
+	size_t nl = p->n_interfaces ? p->n_interfaces : 1;
+	size_t np = (size_t)t->port_high - t->port_low + 1;
+	ss->listen = calloc(nl, sizeof *ss->listen);
+	ss->pool = calloc(np, sizeof *ss->pool);
+	if (!ss->listen || !ss->pool)
+		goto fail;
+	for (size_t i = 0; i < nl; i++) {
+		struct bsock *s = &ss->listen[ss->n_listen];
+		s->port = 69;
+		if (p->n_interfaces) {
+			s->addr = p->interfaces[i].address;
+			snprintf(s->ifname, sizeof s->ifname, "%s", p->interfaces[i].name);
+		}
+		if (get_socket(s, old, true) < 0)
+			goto fail;
+		ss->n_listen++;
+	}
+	for (size_t i = 0; i < np; i++) {
+		struct bsock *s = &ss->pool[ss->n_pool];
+		s->port = (uint16_t)(t->port_low + i);
+		if (get_socket(s, old, false) < 0)
+			goto fail;
+		ss->n_pool++;
+	}
+	return 0;
+fail:
+	unsteal(ss->listen, ss->n_listen);
+	unsteal(ss->pool, ss->n_pool);
+	sockset_close(ss);
+	return -1;
+}
+
+/* ---- policy ---------------------------------------------------------------- */
+
+static int make_policy_memfd(const char *text, size_t len)
+{
+	int fd = memfd_create("bootward-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	size_t off = 0;
+
+	if (fd < 0)
+		return -1;
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	/* Sealed: no process holding the fd can change what workers read. */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The served root must exist before a worker can chroot into it. */
+static int prepare_tftp_root(const struct policy *p)
+{
+	const struct policy_tftp *t = &p->tftp;
+	struct stat st;
+
+	if (!t->enabled)
+		return 0;
+	if (stat(t->root, &st) < 0 && errno == ENOENT) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s", t->root);
+		for (char *s = path + 1; *s; s++) {
+			if (*s != '/')
+				continue;
+			*s = '\0';
+			if (mkdir(path, 0755) < 0 && errno != EEXIST)
+				break;
+			*s = '/';
+		}
+		if (mkdir(path, 0755) == 0)
+			log_rec(LOG_LEVEL_WARN, "event=tftp-root root=%s action=created note=\"empty: put boot files here\"",
+				t->root);
+	}
+	if (stat(t->root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		log_rec(LOG_LEVEL_ERR, "event=tftp-root root=%s error=\"%s\"", t->root,
+			errno ? strerror(errno) : "not a directory");
+		return -1;
+	}
+	if (t->upload_dir[0]) {
+		char up[PATH_MAX];
+		snprintf(up, sizeof up, "%s/%s", t->root, t->upload_dir);
+		uint32_t uid = worker_uid(p->uid_base, WORKER_TFTPD);
+		if (mkdir(up, 0700) == 0)
+			log_rec(LOG_LEVEL_INFO, "event=tftp-upload dir=%s action=created", up);
+		if (stat(up, &st) < 0 || !S_ISDIR(st.st_mode) || lstat(up, &st) < 0 || S_ISLNK(st.st_mode)) {
+			log_rec(LOG_LEVEL_ERR, "event=tftp-upload dir=%s error=\"not a directory\"", up);
+			return -1;
+		}
+		/* Only tftpd's uid may write there; nobody else's files are reachable. */
+		if (chown(up, uid, uid) < 0 || chmod(up, 0700) < 0) {
+			log_rec(LOG_LEVEL_ERR, "event=tftp-upload dir=%s error=\"%s\"", up, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- workers --------------------------------------------------------------- */
+
+static void child_exec(struct broker *b, int fd)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (dup2(fd, IPC_FD) < 0)
+		_exit(127);
+	close_range(IPC_FD + 1, ~0U, 0);
+	int devnull = open("/dev/null", O_RDWR);
+	if (devnull >= 0) {
+		dup2(devnull, 0);
+		if (!b->opt->foreground) {
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+		}
+		if (devnull > 2)
+			close(devnull);
+	}
+	struct rlimit nofile = { 8192, 8192 };
+	setrlimit(RLIMIT_NOFILE, &nofile);
+	pass_caps_to_worker();
+	char *const argv[] = { "bootward-tftpd", NULL };
+	char *const envp[] = { NULL };
+	execve(b->tftpd_path, argv, envp);
+	_exit(127);
+}
+
+static int send_sockets(int ipc, uint32_t role, const struct bsock *v, size_t n)
+{
+	int fds[IPC_FDS_MAX];
+
+	for (size_t i = 0; i < n; i += IPC_FDS_MAX) {
+		size_t k = n - i < IPC_FDS_MAX ? n - i : IPC_FDS_MAX;
+		struct ipc_sockets m = { .role = role, .count = (uint32_t)k, .first_port = v[i].port };
+		for (size_t j = 0; j < k; j++)
+			fds[j] = v[i + j].fd;
+		if (ipc_send(ipc, IPC_SOCKETS, &m, sizeof m, fds, k) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int worker_handover(struct broker *b, struct worker *w)
+{
+	struct ipc_hello hello = { .version = IPC_VERSION, .kind = (uint32_t)w->kind };
+
+	if (ipc_send(w->ipc, IPC_HELLO, &hello, sizeof hello, NULL, 0) < 0 ||
+	    ipc_send(w->ipc, IPC_POLICY, NULL, 0, &b->policy_memfd, 1) < 0 ||
+	    send_sockets(w->ipc, IPC_SOCK_TFTP_LISTEN, b->socks.listen, b->socks.n_listen) < 0 ||
+	    send_sockets(w->ipc, IPC_SOCK_TFTP_POOL, b->socks.pool, b->socks.n_pool) < 0 ||
+	    ipc_send(w->ipc, IPC_START, NULL, 0, NULL, 0) < 0) {
+		log_rec(LOG_LEVEL_ERR, "event=handover worker=%s pid=%d error=\"%s\"", worker_name(w->kind),
+			(int)w->pid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void worker_start(struct broker *b, struct worker *w)
+{
+	int sv[2];
+
+	w->restart_at_ms = 0;
+	w->reload = false;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		log_rec(LOG_LEVEL_ERR, "event=spawn worker=%s error=\"%s\"", worker_name(w->kind), strerror(errno));
+		w->restart_at_ms = now_ms() + RESTART_MAX_MS;
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0)
+		child_exec(b, sv[1]);
+	close(sv[1]);
+	if (pid < 0) {
+		log_rec(LOG_LEVEL_ERR, "event=spawn worker=%s error=\"%s\"", worker_name(w->kind), strerror(errno));
+		close(sv[0]);
+		w->restart_at_ms = now_ms() + RESTART_MAX_MS;
+		return;
+	}
+	w->pid = pid;
+	w->ipc = sv[0];
+	w->started_ms = now_ms();
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
+	epoll_ctl(b->epfd, EPOLL_CTL_ADD, w->ipc, &ev);
+	log_rec(LOG_LEVEL_INFO, "event=spawn worker=%s pid=%d listen=%zu pool=%zu", worker_name(w->kind),
+		(int)pid, b->socks.n_listen, b->socks.n_pool);
+	if (worker_handover(b, w) < 0)
+		kill(pid, SIGKILL); /* reaped and restarted like any other death */
+}
+
+static void worker_close_ipc(struct broker *b, struct worker *w)
+{
+	if (w->ipc < 0)
+		return;
+	epoll_ctl(b->epfd, EPOLL_CTL_DEL, w->ipc, NULL);
+	close(w->ipc);
+	w->ipc = -1;
+}
+
+/* Relay what a worker says.  Anything malformed is logged and dropped; a
+ * worker that keeps sending garbage is restarted. */
+static void worker_read(struct broker *b, struct worker *w)
+{
+	uint8_t buf[IPC_MSG_MAX];
+	unsigned bad = 0;
+
+	for (int i = 0; i < 64; i++) {
+		/* Workers have no reason to send fds; recv() without a control
+		 * buffer makes the kernel discard any. */
+		ssize_t n = recv(w->ipc, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			worker_close_ipc(b, w);
+			return;
+		}
+		const char *why;
+		if ((size_t)n > sizeof buf || ipc_check(buf, (size_t)n, 1, &why) < 0) {
+			if ((size_t)n > sizeof buf)
+				why = "message too large";
+			log_rec(LOG_LEVEL_WARN, "event=ipc worker=%s pid=%d error=\"%s\"", worker_name(w->kind),
+				(int)w->pid, why);
+			if (++bad >= 8) {
+				kill(w->pid, SIGKILL);
+				return;
+			}
+			continue;
+		}
+		struct ipc_hdr h;
+		memcpy(&h, buf, sizeof h);
+		char text[IPC_LOG_MAX + 1];
+		memcpy(text, buf + sizeof h + 1, h.len - 1);
+		text[h.len - 1] = '\0';
+		log_emit((enum log_level)buf[sizeof h], worker_name(w->kind), (int)w->pid, text);
+	}
+}
+
+static void describe_status(int status, char *out, size_t cap)
+{
+	if (WIFEXITED(status))
+		snprintf(out, cap, "exited status=%d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(out, cap, "killed signal=%s", sigabbrev_np(WTERMSIG(status)) ?
+			 sigabbrev_np(WTERMSIG(status)) : "?");
+	else
+		snprintf(out, cap, "status=%d", status);
+}
+
+static void reap(struct broker *b, bool stopping)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct worker *w = &b->tftpd;
+		if (pid != w->pid)
+			continue;
+		char how[64];
+		uint64_t now = now_ms();
+		describe_status(status, how, sizeof how);
+		worker_read(b, w); /* last words first */
+		worker_close_ipc(b, w);
+		w->pid = 0;
+		if (stopping) {
+			log_rec(LOG_LEVEL_INFO, "event=worker-exit worker=%s pid=%d %s", worker_name(w->kind),
+				(int)pid, how);
+			continue;
+		}
+		if (w->reload) {
+			w->backoff_ms = 0;
+			w->restart_at_ms = now;
+		} else {
+			if (now - w->started_ms >= STABLE_MS || w->backoff_ms == 0)
+				w->backoff_ms = RESTART_FIRST_MS;
+			else if (w->backoff_ms < RESTART_MAX_MS)
+				w->backoff_ms = w->backoff_ms * 2 > RESTART_MAX_MS ? RESTART_MAX_MS : w->backoff_ms * 2;
+			w->restart_at_ms = now + w->backoff_ms;
+		}
+		log_rec(w->reload ? LOG_LEVEL_INFO : LOG_LEVEL_WARN,
+			"event=worker-exit worker=%s pid=%d %s restart_in_ms=%llu", worker_name(w->kind),
+			(int)pid, how, (unsigned long long)(w->restart_at_ms - now));
+	}
+}
+
+/* ---- reload ---------------------------------------------------------------- */
+
+static void reload(struct broker *b)
+{
+	struct policy np;
+	char *text;
+	size_t len;
+	struct sockset ns;
+
+	log_rec(LOG_LEVEL_INFO, "event=reload policy=%s", b->opt->policy_file ? b->opt->policy_file : "built-in");
+	if (policy_load(b->opt->policy_file, &np, &text, &len, true) < 0) {
+		log_rec(LOG_LEVEL_ERR, "event=reload outcome=rejected note=\"the previous policy keeps serving\"");
+		return;
+	}
+	int memfd = make_policy_memfd(text, len);
+	if (memfd < 0 || prepare_tftp_root(&np) < 0 || sockset_open(&ns, &np, &b->socks) < 0) {
+		log_rec(LOG_LEVEL_ERR, "event=reload outcome=rejected note=\"the previous policy keeps serving\"");
+		if (memfd >= 0)
+			close(memfd);
+		free(text);
+		return;
+	}
+	sockset_close(&b->socks);
+	b->socks = ns;
+	close(b->policy_memfd);
+	b->policy_memfd = memfd;
+	free(b->policy_text);
+	b->policy_text = text;
+	b->policy_len = len;
+	b->policy = np;
+	struct worker *w = &b->tftpd;
+	if (w->pid) {
+		w->reload = true;
+		kill(w->pid, SIGTERM);
+	} else if (np.tftp.enabled) {
+		w->restart_at_ms = now_ms();
+	}
+	log_rec(LOG_LEVEL_INFO, "event=reload outcome=accepted tftp=%s", np.tftp.enabled ? "on" : "off");
+}
+
+/* ---- main loop ------------------------------------------------------------- */
+
+static int setup_signals(struct broker *b)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	b->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (b->sigfd < 0)
+		return -1;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	return epoll_ctl(b->epfd, EPOLL_CTL_ADD, b->sigfd, &ev);
+}
+
+static void stop_workers(struct broker *b)
+{
+	struct worker *w = &b->tftpd;
+	uint64_t deadline = now_ms() + STOP_GRACE_MS;
+
+	if (w->pid)
+		kill(w->pid, SIGTERM);
+	while (w->pid && now_ms() < deadline) {
+		struct timespec ts = { 0, 20 * 1000000 };
+		nanosleep(&ts, NULL);
+		reap(b, true);
+	}
+	if (w->pid) {
+		kill(w->pid, SIGKILL);
+		waitpid(w->pid, NULL, 0);
+		log_rec(LOG_LEVEL_WARN, "event=worker-exit worker=%s pid=%d killed signal=KILL note=\"did not stop in time\"",
+			worker_name(w->kind), (int)w->pid);
+		w->pid = 0;
+	}
+}
+
+/* Returns 1 to keep running, 0 to stop. */
+static int handle_signals(struct broker *b)
+{
+	struct signalfd_siginfo si;
+	int run = 1;
+
+	while (read(b->sigfd, &si, sizeof si) == sizeof si) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap(b, false);
+			break;
+		case SIGHUP:
+			reload(b);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_rec(LOG_LEVEL_INFO, "event=stop signal=%s", sigabbrev_np((int)si.ssi_signo));
+			run = 0;
+			break;
+		}
+	}
+	return run;
+}
+
+static int loop(struct broker *b)
+{
+	for (;;) {
+		struct worker *w = &b->tftpd;
+		int timeout = -1;
+		uint64_t now = now_ms();
+
+		if (!w->pid && w->restart_at_ms) {
+			if (w->restart_at_ms <= now && b->policy.tftp.enabled)
+				worker_start(b, w);
+			else if (w->restart_at_ms > now)
+				timeout = (int)(w->restart_at_ms - now);
+			else
+				w->restart_at_ms = 0;
+		}
+		struct epoll_event ev[8];
+		int n = epoll_wait(b->epfd, ev, 8, timeout);
+		if (n < 0 && errno != EINTR) {
+			log_rec(LOG_LEVEL_ERR, "event=epoll error=\"%s\"", strerror(errno));
+			return 1;
+		}
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.ptr == NULL) {
+				if (!handle_signals(b))
+					return 0;
+			} else {
+				struct worker *ww = ev[i].data.ptr;
+				if (ww->ipc >= 0)
+					worker_read(b, ww);
+			}
+		}
+	}
+}
+
+static int lock_state_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "bootward serve: cannot create state directory %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "bootward serve: state directory %s is not a directory\n", dir);
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/broker.lock", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr, "bootward serve: %s: %s\n", path,
+			errno == EWOULDBLOCK ? "another bootward serve uses this state directory" : strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	int fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0), dup2(fd, 1), dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return chdir("/");
+}
+
+int serve_main(const struct serve_options *o)
+{
+	static struct broker b;
+	int lockfd;
+
+	b.opt = o;
+	b.tftpd = (struct worker){ .kind = WORKER_TFTPD, .ipc = -1 };
+	if (check_privileges() < 0)
+		return 1;
+	int n = snprintf(b.tftpd_path, sizeof b.tftpd_path, "%s/bootward-tftpd", o->libexec_dir);
+	if (n < 0 || (size_t)n >= sizeof b.tftpd_path || access(b.tftpd_path, X_OK) < 0) {
+		fprintf(stderr, "bootward serve: worker binary %s: %s (see --libexec)\n", b.tftpd_path,
+			strerror(errno ? errno : ENAMETOOLONG));
+		return 1;
+	}
+	if (policy_load(o->policy_file, &b.policy, &b.policy_text, &b.policy_len, false) < 0) {
+		fprintf(stderr, "bootward serve: policy rejected; nothing started\n");
+		return 1;
+	}
+	lockfd = lock_state_dir(o->state_dir);
+	if (lockfd < 0)
+		return 1;
+	log_to_local(true, "broker");
+	b.policy_memfd = make_policy_memfd(b.policy_text, b.policy_len);
+	if (b.policy_memfd < 0 || prepare_tftp_root(&b.policy) < 0 ||
+	    sockset_open(&b.socks, &b.policy, NULL) < 0) {
+		fprintf(stderr, "bootward serve: cannot start (see the errors above)\n");
+		return 1;
+	}
+	if (!o->foreground) {
+		if (daemonize() < 0)
+			return 1;
+		log_to_local(false, "broker");
+	}
+	b.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (b.epfd < 0 || setup_signals(&b) < 0) {
+		log_rec(LOG_LEVEL_ERR, "event=start error=\"%s\"", strerror(errno));
+		return 1;
+	}
+	log_rec(LOG_LEVEL_INFO, "event=start version=%s policy=%s state=%s tftp=%s", BOOTWARD_VERSION,
+		o->policy_file ? o->policy_file : "built-in", o->state_dir, b.policy.tftp.enabled ? "on" : "off");
+	if (b.policy.tftp.enabled)
+		worker_start(&b, &b.tftpd);
+	int rc = loop(&b);
+	stop_workers(&b);
+	sockset_close(&b.socks);
+	log_rec(LOG_LEVEL_INFO, "event=stopped");
+	close(lockfd);
+	return rc;
+}

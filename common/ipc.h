@@ -1,0 +1,69 @@
+/* ipc.h — messages between the broker and a worker over a SOCK_SEQPACKET
+ * socketpair (one message per datagram, file descriptors with SCM_RIGHTS).
+ *
+ * Every message is a fixed header followed by `len` payload bytes.  A worker's
+ * messages are untrusted input to the broker: ipc_check() validates them
+ * field by field before anything else looks at them.
+ */
+#ifndef BOOTWARD_IPC_H
+#define BOOTWARD_IPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define IPC_FD 3                 /* the worker's end of the socketpair */
+#define IPC_VERSION 1
+#define IPC_MSG_MAX 4096         /* header + payload */
+#define IPC_PAYLOAD_MAX (IPC_MSG_MAX - (int)sizeof(struct ipc_hdr))
+#define IPC_FDS_MAX 200          /* fds in one message (kernel limit is 253) */
+#define IPC_LOG_MAX 1024         /* bytes of one log record */
+
+enum ipc_type {
+	/* broker -> worker, in this order at start-up */
+	IPC_HELLO = 1,    /* struct ipc_hello */
+	IPC_POLICY = 2,   /* no payload; one fd: a sealed memfd holding the policy text */
+	IPC_SOCKETS = 3,  /* struct ipc_sockets; `count` fds */
+	IPC_START = 4,    /* no payload: all fds sent, enter the sandbox and serve */
+	/* worker -> broker */
+	IPC_LOG = 16,     /* uint8_t level, then text (printable ASCII, no newline) */
+};
+
+enum ipc_socket_role {
+	IPC_SOCK_TFTP_LISTEN = 1, /* UDP 69 on one address, IP_PKTINFO on */
+	IPC_SOCK_TFTP_POOL = 2,   /* transfer-port pool sockets, in port order */
+};
+
+struct ipc_hdr {
+	uint16_t type;
+	uint16_t flags;  /* zero */
+	uint32_t len;    /* payload bytes that follow */
+};
+
+struct ipc_hello {
+	uint32_t version;  /* IPC_VERSION */
+	uint32_t kind;     /* enum worker_kind */
+};
+
+struct ipc_sockets {
+	uint32_t role;     /* enum ipc_socket_role */
+	uint32_t count;    /* fds attached to this message */
+	uint32_t first_port; /* pool: port of the first fd; listen: 69 */
+};
+
+/* Send one message with optional fds.  Returns 0 or -1 (errno set). */
+int ipc_send(int sock, uint16_t type, const void *payload, size_t len,
+	     const int *fds, size_t nfds);
+
+/* Receive one message into buf (IPC_MSG_MAX bytes).  Received fds are stored in
+ * fds (up to *nfds; excess or unexpected fds are closed) and *nfds set to the
+ * count.  Returns the total message size, 0 on orderly close, -1 on error.
+ * Nothing is validated here: call ipc_check(). */
+ssize_t ipc_recv(int sock, void *buf, int *fds, size_t *nfds);
+
+/* Validate a received message: size matches the header, flags zero, type known
+ * for the direction (from_worker), payload of the exact size for its type,
+ * log text printable.  Returns 0 or -1 with *why set to a static reason. */
+int ipc_check(const void *msg, size_t size, int from_worker, const char **why);
+
+#endif

@@ -1,0 +1,54 @@
+#!/bin/bash
+# The worker's confinement, read from /proc of the running tftpd, and the real
+# sandbox routine attempting forbidden actions (tests/sandbox/probe.c).
+. "$(dirname "$0")/lib.sh"
+
+setup_net
+make_file inside.txt 10
+write_policy
+start_broker
+pid=$(tftpd_pid)
+st=/proc/$pid/status
+field() { awk -v k="$1:" '$1 == k { print $2 }' "$st"; }
+
+check "tftpd is running (pid $pid)" test -n "$pid"
+uid=$(field Uid); gid=$(field Gid)
+check "tftpd runs as uid 61102 (got $uid), not root" test "$uid" = 61102
+check "tftpd's uid differs from the broker's" test "$uid" != "$(awk '$1 == "Uid:" { print $2 }' /proc/$BROKER_PID/status)"
+check "tftpd runs as gid 61102 (got $gid)" test "$gid" = 61102
+check "tftpd has no supplementary groups" test -z "$(field Groups)"
+check "CapEff is 0 ($(field CapEff))" test "$(field CapEff)" = 0000000000000000
+check "CapPrm is 0" test "$(field CapPrm)" = 0000000000000000
+check "CapBnd is 0" test "$(field CapBnd)" = 0000000000000000
+check "CapAmb is 0" test "$(field CapAmb)" = 0000000000000000
+check "NoNewPrivs is 1" test "$(field NoNewPrivs)" = 1
+check "Seccomp is 2 (filter)" test "$(field Seccomp)" = 2
+check "its root is the TFTP root ($(readlink /proc/$pid/root))" test "$(readlink /proc/$pid/root)" = "$ROOT"
+check "its cwd is its root" test "$(readlink /proc/$pid/cwd)" = "$ROOT"
+for ns in net mnt ipc uts; do
+    check "own $ns namespace" test "$(readlink /proc/$pid/ns/$ns)" != "$(readlink /proc/$BROKER_PID/ns/$ns)"
+done
+check "its only network is the fds it was given (no interfaces but lo, down)" \
+    test "$(nsenter -t "$pid" -n ip -o link | grep -vc ' lo:')" = 0
+check "its root is mounted read-only" nsenter -t "$pid" -m awk -v r="$ROOT" '$5 == r && $6 ~ /^ro,/ { f = 1 } END { exit !f }' /proc/self/mountinfo
+fds=$(ls /proc/$pid/fd | wc -l)
+check "it holds only its fds: 3 std + ipc + listen + 64 pool + epoll ($fds)" test "$fds" = 70
+check "the policy it was given is a sealed memfd, since closed" test -z "$(ls -l /proc/$pid/fd | grep memfd)"
+
+# The real sandbox routine, then one forbidden action each.
+probe() { "$BUILD/tests/sandbox-probe" "$ROOT" 61102 "$1" "$2" >/dev/null 2>&1; echo $?; }
+SIGSYS_STATUS=$((128 + 31))
+for a in socket socket-unix execve ptrace setuid fork mmap-exec open-write create-root mkdir; do
+    r=$(probe - $a)
+    check "sandboxed $a is killed by seccomp (status $r)" test "$r" = $SIGSYS_STATUS
+done
+for a in open-outside open-dotdot; do
+    r=$(probe - $a)
+    check "sandboxed $a fails: nothing outside the root exists (status $r)" test "$r" = 3
+done
+check "sandboxed read inside the root works (the probe is not just dying)" test "$(probe - open-inside)" = 0
+mkdir -p "$ROOT/incoming"; chown 61102:61102 "$ROOT/incoming"
+check "with uploads: creating a new file in the upload dir works" test "$(probe incoming create-upload)" = 0
+check "with uploads: reopening it for writing is killed" test "$(probe incoming overwrite-upload)" = $SIGSYS_STATUS
+check "with uploads: the rest of the root is read-only (EROFS)" test "$(probe incoming create-root)" = 3
+finish
