@@ -1,0 +1,44 @@
+/* fuzz_ipc.c — what a compromised worker can send the broker: ipc_check() on
+ * arbitrary bytes, in both directions, with the invariants the broker's
+ * relay code relies on once a message is accepted. */
+#include "common/ipc.h"
+#include "common/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *why = NULL;
+
+	for (int from_worker = 0; from_worker <= 1; from_worker++) {
+		why = NULL;
+		if (ipc_check(data, size, from_worker, &why) < 0) {
+			if (!why)
+				abort();
+			continue;
+		}
+		struct ipc_hdr h;
+		if (size < sizeof h || size > IPC_MSG_MAX)
+			abort();
+		memcpy(&h, data, sizeof h);
+		if (h.len != size - sizeof h || h.flags)
+			abort();
+		if (from_worker) {
+			/* The broker copies the text into a buffer of IPC_LOG_MAX + 1. */
+			if (h.type != IPC_LOG || h.len < 2 || h.len - 1 > IPC_LOG_MAX)
+				abort();
+			if (data[sizeof h] > LOG_LEVEL_DEBUG)
+				abort();
+			for (size_t i = sizeof h + 1; i < size; i++)
+				if (data[i] < 0x20 || data[i] > 0x7e)
+					abort();
+		}
+	}
+	/* Quoting untrusted values always yields a NUL-terminated string that fits. */
+	char out[128];
+	log_quote(out, sizeof out, (const char *)data, size);
+	if (strlen(out) >= sizeof out)
+		abort();
+	return 0;
+}
