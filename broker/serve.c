@@ -36,6 +36,7 @@
 #define RESTART_MAX_MS 30000
 #define STABLE_MS 30000      /* a worker up this long resets its backoff */
 #define STOP_GRACE_MS 3000
+#define BAD_MSGS_MAX 8       /* a worker sending this many malformed messages is killed */
 
 /* One bound socket, kept open in the broker for its whole life. */
 struct bsock {
@@ -61,6 +62,7 @@ struct worker {
 	uint64_t restart_at_ms; /* 0: no restart scheduled */
 	uint32_t backoff_ms;
 	bool reload;         /* stopped on purpose: restart at once */
+	unsigned bad_msgs;   /* malformed messages from this process */
 };
 
 struct broker {
@@ -393,6 +395,7 @@ static void worker_start(struct broker *b, struct worker *w)
 	}
 	w->pid = pid;
 	w->ipc = sv[0];
+	w->bad_msgs = 0;
 	w->started_ms = now_ms();
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
 	epoll_ctl(b->epfd, EPOLL_CTL_ADD, w->ipc, &ev);
@@ -412,12 +415,14 @@ static void worker_close_ipc(struct broker *b, struct worker *w)
 }
 
 /* Relay what a worker says.  Anything malformed is logged and dropped; a
- * worker that keeps sending garbage is restarted. */
+ * worker that keeps sending garbage is killed (and restarted like any other
+ * death). */
 static void worker_read(struct broker *b, struct worker *w)
 {
 	uint8_t buf[IPC_MSG_MAX];
-	unsigned bad = 0;
 
+	if (w->ipc < 0)
+		return;
 	for (int i = 0; i < 64; i++) {
 		/* Workers have no reason to send fds; recv() without a control
 		 * buffer makes the kernel discard any. */
@@ -434,8 +439,11 @@ static void worker_read(struct broker *b, struct worker *w)
 				why = "message too large";
 			log_rec(LOG_LEVEL_WARN, "event=ipc worker=%s pid=%d error=\"%s\"", worker_name(w->kind),
 				(int)w->pid, why);
-			if (++bad >= 8) {
+			if (++w->bad_msgs >= BAD_MSGS_MAX) {
+				log_rec(LOG_LEVEL_ERR, "event=ipc worker=%s pid=%d action=kill note=\"%u malformed messages\"",
+					worker_name(w->kind), (int)w->pid, w->bad_msgs);
 				kill(w->pid, SIGKILL);
+				worker_close_ipc(b, w);
 				return;
 			}
 			continue;
@@ -685,6 +693,8 @@ int serve_main(const struct serve_options *o)
 	static struct broker b;
 	int lockfd;
 
+	/* Nothing inherited beyond stdin, stdout and stderr stays open. */
+	close_range(3, ~0U, 0);
 	b.opt = o;
 	b.tftpd = (struct worker){ .kind = WORKER_TFTPD, .ipc = -1 };
 	if (check_privileges() < 0)
