@@ -70,7 +70,7 @@ static int cmd_policy(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "check") == 0) {
 		int rc = 0;
 		for (int i = 2; i < argc; i++) {
-			struct policy p;
+			static struct policy p; /* large: not on the stack */
 			char *text;
 			size_t len;
 			if (policy_load(argv[i], &p, &text, &len, false) < 0) {

@@ -508,7 +508,7 @@ static void reap(struct broker *b, bool stopping)
 
 static void reload(struct broker *b)
 {
-	struct policy np;
+	static struct policy np; /* large: not on the stack */
 	char *text;
 	size_t len;
 	struct sockset ns;

@@ -38,11 +38,85 @@ struct policy_tftp {
 	uint64_t upload_max_bytes;         /* size cap of one uploaded file */
 };
 
+/* ---- DHCP (RFC 2131/2132, PXE per RFC 4578) ---- */
+
+#define POLICY_MAX_SUBNETS 32
+#define POLICY_MAX_HOSTS 2048
+#define POLICY_MAX_DENY 1024
+#define POLICY_MAX_CLASSES 32
+#define POLICY_MAX_DNS 4
+#define POLICY_MAX_ARCH 8
+#define POLICY_HOSTNAME_MAX 64
+
+enum policy_dhcp_mode {
+	POLICY_DHCP_OFF = 0,           /* no `dhcp` statement */
+	POLICY_DHCP_AUTHORITATIVE = 1, /* hands out addresses from subnets' ranges */
+	POLICY_DHCP_PROXY = 2,         /* boot information only, beside another server */
+};
+
+enum policy_boot_proto { POLICY_BOOT_NONE = 0, POLICY_BOOT_TFTP, POLICY_BOOT_HTTP, POLICY_BOOT_HTTPS };
+
+/* What a client is told to boot: a TFTP file name, or the path part of an
+ * HTTP(S) URL on this server.  May contain ${...} variables, expanded when a
+ * reply is built. */
+struct policy_boot {
+	enum policy_boot_proto proto;
+	char path[POLICY_PATH_MAX];
+};
+
+struct policy_subnet {
+	struct in_addr network;       /* host bits zero */
+	uint8_t prefix_len;           /* 8..30 */
+	struct in_addr range_low, range_high; /* dynamic pool, inclusive; both 0: none */
+	struct in_addr router;        /* option 3; 0: none */
+	struct in_addr dns[POLICY_MAX_DNS]; /* option 6 */
+	size_t n_dns;
+	char domain[POLICY_HOSTNAME_MAX]; /* option 15; "": none */
+	uint32_t lease_s;             /* option 51 */
+	uint32_t renew_s, rebind_s;   /* options 58/59; 0: lease/2 and lease*7/8 */
+};
+
+struct policy_host {
+	char name[POLICY_HOSTNAME_MAX]; /* option 12 */
+	uint8_t mac[6];
+	struct in_addr address;       /* fixed address; 0: from a range */
+	char kickstart[POLICY_NAME_MAX]; /* kickstart template name; "": none */
+	struct policy_boot boot;      /* per-host override; proto NONE: by class */
+};
+
+/* A client class: every criterion given must match (within a list, any
+ * value); classes are tried in file order and the first match wins. */
+struct policy_class {
+	char name[POLICY_NAME_MAX];
+	uint16_t arch[POLICY_MAX_ARCH]; /* option 93 client architecture types */
+	size_t n_arch;                  /* 0: any architecture */
+	char user_class[POLICY_NAME_MAX];   /* option 77, exact; "": any */
+	char vendor_class[POLICY_NAME_MAX]; /* option 60, prefix; "": any */
+	struct policy_boot boot;            /* always set */
+};
+
+struct policy_dhcp {
+	enum policy_dhcp_mode mode;
+	struct in_addr next_server;   /* siaddr / TFTP server; 0: the receiving interface's address */
+	uint32_t offer_hold_s;        /* how long an OFFER reserves its address */
+	uint32_t max_discover_per_mac_s; /* DISCOVERs answered per MAC per second */
+	uint32_t max_discover_per_s;  /* DISCOVERs answered per second, overall */
+	struct policy_subnet subnets[POLICY_MAX_SUBNETS];
+	size_t n_subnets;
+	struct policy_host hosts[POLICY_MAX_HOSTS];
+	size_t n_hosts;
+	uint8_t deny[POLICY_MAX_DENY][6];
+	size_t n_deny;
+	struct policy_class classes[POLICY_MAX_CLASSES];
+	size_t n_classes;
+};
+
 struct policy {
 	struct policy_interface interfaces[POLICY_MAX_INTERFACES];
 	size_t n_interfaces;
 	uint32_t uid_base; /* worker uid/gid = uid_base + worker index (tftpd: +2) */
 	struct policy_tftp tftp;
+	struct policy_dhcp dhcp;
 };
 
 struct policy_error {

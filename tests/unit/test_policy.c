@@ -236,7 +236,7 @@ static void test_block_and_line_forms_are_equivalent(void **state)
 		"retries 7 timeout 500ms max-per-client 4 max-transfers 50 ports 5000-5099 root /srv/t\n"
 		"}\n",
 	};
-	struct policy first;
+	static struct policy first; /* large: not on the stack */
 
 	(void)state;
 	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
