@@ -41,18 +41,21 @@
 /* One bound socket, kept open in the broker for its whole life. */
 struct bsock {
 	int fd;
-	struct in_addr addr;
+	uint32_t role;            /* enum ipc_socket_role: says which worker gets it */
+	struct in_addr addr;      /* address bound, or the interface's address when bound to any */
+	bool any;                 /* bound to 0.0.0.0 (DHCP must see broadcasts) */
 	uint16_t port;
 	char ifname[IF_NAMESIZE];
 	struct bsock *from; /* during a reload: the old entry this fd was taken from */
 };
 
+/* Every socket the policy needs, grouped by role in the order handed over. */
 struct sockset {
-	struct bsock *listen;
-	size_t n_listen;
-	struct bsock *pool;
-	size_t n_pool;
+	struct bsock *v;
+	size_t n;
 };
+
+#define N_WORKERS 3 /* indexed by enum worker_kind - 1 */
 
 struct worker {
 	enum worker_kind kind;
@@ -63,6 +66,7 @@ struct worker {
 	uint32_t backoff_ms;
 	bool reload;         /* stopped on purpose: restart at once */
 	unsigned bad_msgs;   /* malformed messages from this process */
+	char path[PATH_MAX]; /* its binary */
 };
 
 struct broker {
@@ -72,10 +76,24 @@ struct broker {
 	size_t policy_len;
 	int policy_memfd;
 	struct sockset socks;
-	struct worker tftpd;
+	struct worker workers[N_WORKERS];
 	int epfd, sigfd;
-	char tftpd_path[PATH_MAX];
 };
+
+static enum worker_kind role_owner(uint32_t role)
+{
+	return role == IPC_SOCK_DHCP || role == IPC_SOCK_DHCP_PROXY ? WORKER_DHCPD : WORKER_TFTPD;
+}
+
+static bool worker_wanted(const struct policy *p, enum worker_kind kind)
+{
+	switch (kind) {
+	case WORKER_TFTPD: return p->tftp.enabled;
+	case WORKER_DHCPD: return p->dhcp.mode != POLICY_DHCP_OFF;
+	case WORKER_HTTPSD: return false;
+	}
+	return false;
+}
 
 static uint64_t now_ms(void)
 {
@@ -124,16 +142,23 @@ static void pass_caps_to_worker(void)
 
 /* ---- sockets ------------------------------------------------------------- */
 
-static int bind_udp(struct bsock *s, bool pktinfo)
+static int bind_udp(struct bsock *s)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = s->addr, .sin_port = htons(s->port) };
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(s->port) };
+	bool pktinfo = s->role != IPC_SOCK_TFTP_POOL;
+	bool dhcp = role_owner(s->role) == WORKER_DHCPD;
 	int one = 1;
 	char a[INET_ADDRSTRLEN];
 
+	sin.sin_addr.s_addr = s->any ? htonl(INADDR_ANY) : s->addr.s_addr;
 	s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0)
 		goto fail;
 	if (pktinfo && setsockopt(s->fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) < 0)
+		goto fail;
+	/* DHCP: one 0.0.0.0:67 socket per interface, and replies by broadcast. */
+	if (dhcp && (setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+		     setsockopt(s->fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) < 0))
 		goto fail;
 	if (s->ifname[0] && setsockopt(s->fd, SOL_SOCKET, SO_BINDTODEVICE, s->ifname,
 				       (socklen_t)strlen(s->ifname)) < 0)
@@ -153,14 +178,10 @@ fail:
 
 static void sockset_close(struct sockset *ss)
 {
-	for (size_t i = 0; i < ss->n_listen; i++)
-		if (ss->listen[i].fd >= 0)
-			close(ss->listen[i].fd);
-	for (size_t i = 0; i < ss->n_pool; i++)
-		if (ss->pool[i].fd >= 0)
-			close(ss->pool[i].fd);
-	free(ss->listen);
-	free(ss->pool);
+	for (size_t i = 0; i < ss->n; i++)
+		if (ss->v[i].fd >= 0)
+			close(ss->v[i].fd);
+	free(ss->v);
 	memset(ss, 0, sizeof *ss);
 }
 
@@ -169,7 +190,8 @@ static void sockset_close(struct sockset *ss)
 static void steal(struct bsock *s, struct bsock *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (v[i].fd >= 0 && v[i].port == s->port && v[i].addr.s_addr == s->addr.s_addr &&
+		if (v[i].fd >= 0 && v[i].role == s->role && v[i].port == s->port &&
+		    v[i].addr.s_addr == s->addr.s_addr && v[i].any == s->any &&
 		    strcmp(v[i].ifname, s->ifname) == 0) {
 			s->fd = v[i].fd;
 			s->from = &v[i];
@@ -179,12 +201,12 @@ static void steal(struct bsock *s, struct bsock *v, size_t n)
 	}
 }
 
-static int get_socket(struct bsock *s, struct sockset *old, bool listen)
+static int get_socket(struct bsock *s, struct sockset *old)
 {
 	s->fd = -1;
 	if (old)
-		steal(s, listen ? old->listen : old->pool, listen ? old->n_listen : old->n_pool);
-	return s->fd >= 0 ? 0 : bind_udp(s, listen);
+		steal(s, old->v, old->n);
+	return s->fd >= 0 ? 0 : bind_udp(s);
 }
 
 /* Give sockets taken from the old set back to it. */
@@ -198,42 +220,58 @@ static void unsteal(struct bsock *v, size_t n)
 	}
 }
 
-/* Bind what the policy asks for.  On failure nothing in `old` is lost. */
-static int sockset_open(struct sockset *ss, const struct policy *p, struct sockset *old)
+/* Append one socket per interface (or one for all addresses) for a role. */
+static int add_per_interface(struct sockset *ss, const struct policy *p, uint32_t role,
+			     uint16_t port, bool any, struct sockset *old)
 {
-	const struct policy_tftp *t = &p->tftp;
+	size_t n = p->n_interfaces ? p->n_interfaces : 1;
 
-	memset(ss, 0, sizeof *ss);
-	if (!t->enabled)
-		return 0;
-	size_t nl = p->n_interfaces ? p->n_interfaces : 1;
-	size_t np = (size_t)t->port_high - t->port_low + 1;
-	ss->listen = calloc(nl, sizeof *ss->listen);
-	ss->pool = calloc(np, sizeof *ss->pool);
-	if (!ss->listen || !ss->pool)
-		goto fail;
-	for (size_t i = 0; i < nl; i++) {
-		struct bsock *s = &ss->listen[ss->n_listen];
-		s->port = 69;
+	for (size_t i = 0; i < n; i++) {
+		struct bsock *s = &ss->v[ss->n];
+		*s = (struct bsock){ .role = role, .port = port, .any = any };
 		if (p->n_interfaces) {
 			s->addr = p->interfaces[i].address;
 			snprintf(s->ifname, sizeof s->ifname, "%s", p->interfaces[i].name);
 		}
-		if (get_socket(s, old, true) < 0)
-			goto fail;
-		ss->n_listen++;
+		if (get_socket(s, old) < 0)
+			return -1;
+		ss->n++;
 	}
-	for (size_t i = 0; i < np; i++) {
-		struct bsock *s = &ss->pool[ss->n_pool];
-		s->port = (uint16_t)(t->port_low + i);
-		if (get_socket(s, old, false) < 0)
+	return 0;
+}
+
+/* Bind what the policy asks for.  On failure nothing in `old` is lost. */
+static int sockset_open(struct sockset *ss, const struct policy *p, struct sockset *old)
+{
+	const struct policy_tftp *t = &p->tftp;
+	size_t per_if = p->n_interfaces ? p->n_interfaces : 1;
+	size_t pool = t->enabled ? (size_t)t->port_high - t->port_low + 1 : 0;
+
+	memset(ss, 0, sizeof *ss);
+	ss->v = calloc(3 * per_if + pool + 1, sizeof *ss->v);
+	if (!ss->v)
+		return -1;
+	if (t->enabled) {
+		if (add_per_interface(ss, p, IPC_SOCK_TFTP_LISTEN, 69, false, old) < 0)
 			goto fail;
-		ss->n_pool++;
+		for (size_t i = 0; i < pool; i++) {
+			struct bsock *s = &ss->v[ss->n];
+			*s = (struct bsock){ .role = IPC_SOCK_TFTP_POOL, .port = (uint16_t)(t->port_low + i) };
+			if (get_socket(s, old) < 0)
+				goto fail;
+			ss->n++;
+		}
+	}
+	if (p->dhcp.mode != POLICY_DHCP_OFF) {
+		if (add_per_interface(ss, p, IPC_SOCK_DHCP, 67, true, old) < 0)
+			goto fail;
+		if (p->dhcp.mode == POLICY_DHCP_PROXY &&
+		    add_per_interface(ss, p, IPC_SOCK_DHCP_PROXY, 4011, false, old) < 0)
+			goto fail;
 	}
 	return 0;
 fail:
-	unsteal(ss->listen, ss->n_listen);
-	unsteal(ss->pool, ss->n_pool);
+	unsteal(ss->v, ss->n);
 	sockset_close(ss);
 	return -1;
 }
@@ -312,9 +350,61 @@ static int prepare_tftp_root(const struct policy *p)
 	return 0;
 }
 
+/* dhcpd's root is its own directory in the state directory: the lease
+ * journal lives there, and nothing else is reachable from it. */
+static int prepare_dhcpd_dir(const struct broker *b, const struct policy *p)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	uint32_t uid = worker_uid(p->uid_base, WORKER_DHCPD);
+
+	if (p->dhcp.mode == POLICY_DHCP_OFF)
+		return 0;
+	snprintf(dir, sizeof dir, "%s/dhcpd", b->opt->state_dir);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		goto fail;
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		goto fail;
+	}
+	if (chown(dir, uid, uid) < 0 || chmod(dir, 0700) < 0)
+		goto fail;
+	return 0;
+fail:
+	log_rec(LOG_LEVEL_ERR, "event=dhcpd-dir dir=%s error=\"%s\"", dir, strerror(errno));
+	return -1;
+}
+
+static int prepare_dirs(const struct broker *b, const struct policy *p)
+{
+	return prepare_tftp_root(p) < 0 || prepare_dhcpd_dir(b, p) < 0 ? -1 : 0;
+}
+
+/* Every worker the policy needs must have its binary; say which is missing. */
+static int check_binaries(struct broker *b, const struct policy *p, bool to_log)
+{
+	for (size_t i = 0; i < N_WORKERS; i++) {
+		struct worker *w = &b->workers[i];
+		if (!worker_wanted(p, w->kind))
+			continue;
+		int n = snprintf(w->path, sizeof w->path, "%s/bootward-%s", b->opt->libexec_dir,
+				 worker_name(w->kind));
+		errno = ENAMETOOLONG;
+		if (n > 0 && (size_t)n < sizeof w->path && access(w->path, X_OK) == 0)
+			continue;
+		if (to_log)
+			log_rec(LOG_LEVEL_ERR, "event=worker-binary path=%s error=\"%s\"", w->path, strerror(errno));
+		else
+			fprintf(stderr, "bootward serve: worker binary %s: %s (see --libexec)\n", w->path,
+				strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- workers --------------------------------------------------------------- */
 
-static void child_exec(struct broker *b, int fd)
+static void child_exec(struct broker *b, const struct worker *w, int fd)
 {
 	sigset_t none;
 	sigemptyset(&none);
@@ -335,23 +425,33 @@ static void child_exec(struct broker *b, int fd)
 	struct rlimit nofile = { 8192, 8192 };
 	setrlimit(RLIMIT_NOFILE, &nofile);
 	pass_caps_to_worker();
-	char *const argv[] = { "bootward-tftpd", NULL };
+	char name[32];
+	snprintf(name, sizeof name, "bootward-%s", worker_name(w->kind));
+	char *const argv[] = { name, NULL };
 	char *const envp[] = { NULL };
-	execve(b->tftpd_path, argv, envp);
+	execve(w->path, argv, envp);
 	_exit(127);
 }
 
-static int send_sockets(int ipc, uint32_t role, const struct bsock *v, size_t n)
+/* Send the worker every socket it owns: runs of one role, at most
+ * IPC_FDS_MAX to a message. */
+static int send_sockets(int ipc, enum worker_kind kind, const struct sockset *ss)
 {
 	int fds[IPC_FDS_MAX];
 
-	for (size_t i = 0; i < n; i += IPC_FDS_MAX) {
-		size_t k = n - i < IPC_FDS_MAX ? n - i : IPC_FDS_MAX;
-		struct ipc_sockets m = { .role = role, .count = (uint32_t)k, .first_port = v[i].port };
-		for (size_t j = 0; j < k; j++)
-			fds[j] = v[i + j].fd;
-		if (ipc_send(ipc, IPC_SOCKETS, &m, sizeof m, fds, k) < 0)
-			return -1;
+	for (size_t i = 0; i < ss->n;) {
+		const struct bsock *first = &ss->v[i];
+		size_t k = 0;
+		while (i + k < ss->n && k < IPC_FDS_MAX && ss->v[i + k].role == first->role)
+			k++;
+		if (role_owner(first->role) == kind) {
+			struct ipc_sockets m = { .role = first->role, .count = (uint32_t)k, .first_port = first->port };
+			for (size_t j = 0; j < k; j++)
+				fds[j] = ss->v[i + j].fd;
+			if (ipc_send(ipc, IPC_SOCKETS, &m, sizeof m, fds, k) < 0)
+				return -1;
+		}
+		i += k;
 	}
 	return 0;
 }
@@ -362,8 +462,7 @@ static int worker_handover(struct broker *b, struct worker *w)
 
 	if (ipc_send(w->ipc, IPC_HELLO, &hello, sizeof hello, NULL, 0) < 0 ||
 	    ipc_send(w->ipc, IPC_POLICY, NULL, 0, &b->policy_memfd, 1) < 0 ||
-	    send_sockets(w->ipc, IPC_SOCK_TFTP_LISTEN, b->socks.listen, b->socks.n_listen) < 0 ||
-	    send_sockets(w->ipc, IPC_SOCK_TFTP_POOL, b->socks.pool, b->socks.n_pool) < 0 ||
+	    send_sockets(w->ipc, w->kind, &b->socks) < 0 ||
 	    ipc_send(w->ipc, IPC_START, NULL, 0, NULL, 0) < 0) {
 		log_rec(LOG_LEVEL_ERR, "event=handover worker=%s pid=%d error=\"%s\"", worker_name(w->kind),
 			(int)w->pid, strerror(errno));
@@ -385,7 +484,7 @@ static void worker_start(struct broker *b, struct worker *w)
 	}
 	pid_t pid = fork();
 	if (pid == 0)
-		child_exec(b, sv[1]);
+		child_exec(b, w, sv[1]);
 	close(sv[1]);
 	if (pid < 0) {
 		log_rec(LOG_LEVEL_ERR, "event=spawn worker=%s error=\"%s\"", worker_name(w->kind), strerror(errno));
@@ -399,8 +498,7 @@ static void worker_start(struct broker *b, struct worker *w)
 	w->started_ms = now_ms();
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
 	epoll_ctl(b->epfd, EPOLL_CTL_ADD, w->ipc, &ev);
-	log_rec(LOG_LEVEL_INFO, "event=spawn worker=%s pid=%d listen=%zu pool=%zu", worker_name(w->kind),
-		(int)pid, b->socks.n_listen, b->socks.n_pool);
+	log_rec(LOG_LEVEL_INFO, "event=spawn worker=%s pid=%d", worker_name(w->kind), (int)pid);
 	if (worker_handover(b, w) < 0)
 		kill(pid, SIGKILL); /* reaped and restarted like any other death */
 }
@@ -474,8 +572,11 @@ static void reap(struct broker *b, bool stopping)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		struct worker *w = &b->tftpd;
-		if (pid != w->pid)
+		struct worker *w = NULL;
+		for (size_t i = 0; i < N_WORKERS; i++)
+			if (b->workers[i].pid == pid)
+				w = &b->workers[i];
+		if (!w)
 			continue;
 		char how[64];
 		uint64_t now = now_ms();
@@ -519,7 +620,8 @@ static void reload(struct broker *b)
 		return;
 	}
 	int memfd = make_policy_memfd(text, len);
-	if (memfd < 0 || prepare_tftp_root(&np) < 0 || sockset_open(&ns, &np, &b->socks) < 0) {
+	if (memfd < 0 || check_binaries(b, &np, true) < 0 || prepare_dirs(b, &np) < 0 ||
+	    sockset_open(&ns, &np, &b->socks) < 0) {
 		log_rec(LOG_LEVEL_ERR, "event=reload outcome=rejected note=\"the previous policy keeps serving\"");
 		if (memfd >= 0)
 			close(memfd);
@@ -534,14 +636,17 @@ static void reload(struct broker *b)
 	b->policy_text = text;
 	b->policy_len = len;
 	b->policy = np;
-	struct worker *w = &b->tftpd;
-	if (w->pid) {
-		w->reload = true;
-		kill(w->pid, SIGTERM);
-	} else if (np.tftp.enabled) {
-		w->restart_at_ms = now_ms();
+	for (size_t i = 0; i < N_WORKERS; i++) {
+		struct worker *w = &b->workers[i];
+		if (w->pid) {
+			w->reload = true; /* restarted with the new policy once it has exited */
+			kill(w->pid, SIGTERM);
+		} else if (worker_wanted(&np, w->kind)) {
+			w->restart_at_ms = now_ms();
+		}
 	}
-	log_rec(LOG_LEVEL_INFO, "event=reload outcome=accepted tftp=%s", np.tftp.enabled ? "on" : "off");
+	log_rec(LOG_LEVEL_INFO, "event=reload outcome=accepted tftp=%s dhcp=%s", np.tftp.enabled ? "on" : "off",
+		np.dhcp.mode == POLICY_DHCP_OFF ? "off" : np.dhcp.mode == POLICY_DHCP_PROXY ? "proxy" : "authoritative");
 }
 
 /* ---- main loop ------------------------------------------------------------- */
@@ -564,19 +669,30 @@ static int setup_signals(struct broker *b)
 	return epoll_ctl(b->epfd, EPOLL_CTL_ADD, b->sigfd, &ev);
 }
 
+static bool any_running(const struct broker *b)
+{
+	for (size_t i = 0; i < N_WORKERS; i++)
+		if (b->workers[i].pid)
+			return true;
+	return false;
+}
+
 static void stop_workers(struct broker *b)
 {
-	struct worker *w = &b->tftpd;
 	uint64_t deadline = now_ms() + STOP_GRACE_MS;
 
-	if (w->pid)
-		kill(w->pid, SIGTERM);
-	while (w->pid && now_ms() < deadline) {
+	for (size_t i = 0; i < N_WORKERS; i++)
+		if (b->workers[i].pid)
+			kill(b->workers[i].pid, SIGTERM);
+	while (any_running(b) && now_ms() < deadline) {
 		struct timespec ts = { 0, 20 * 1000000 };
 		nanosleep(&ts, NULL);
 		reap(b, true);
 	}
-	if (w->pid) {
+	for (size_t i = 0; i < N_WORKERS; i++) {
+		struct worker *w = &b->workers[i];
+		if (!w->pid)
+			continue;
 		kill(w->pid, SIGKILL);
 		waitpid(w->pid, NULL, 0);
 		log_rec(LOG_LEVEL_WARN, "event=worker-exit worker=%s pid=%d killed signal=KILL note=\"did not stop in time\"",
@@ -612,17 +728,22 @@ static int handle_signals(struct broker *b)
 static int loop(struct broker *b)
 {
 	for (;;) {
-		struct worker *w = &b->tftpd;
 		int timeout = -1;
 		uint64_t now = now_ms();
 
-		if (!w->pid && w->restart_at_ms) {
-			if (w->restart_at_ms <= now && b->policy.tftp.enabled)
-				worker_start(b, w);
-			else if (w->restart_at_ms > now)
-				timeout = (int)(w->restart_at_ms - now);
-			else
+		for (size_t i = 0; i < N_WORKERS; i++) {
+			struct worker *w = &b->workers[i];
+			if (w->pid || !w->restart_at_ms)
+				continue;
+			if (!worker_wanted(&b->policy, w->kind)) {
 				w->restart_at_ms = 0;
+			} else if (w->restart_at_ms <= now) {
+				worker_start(b, w);
+			} else {
+				int wait_ms = (int)(w->restart_at_ms - now);
+				if (timeout < 0 || wait_ms < timeout)
+					timeout = wait_ms;
+			}
 		}
 		struct epoll_event ev[8];
 		int n = epoll_wait(b->epfd, ev, 8, timeout);
@@ -696,25 +817,22 @@ int serve_main(const struct serve_options *o)
 	/* Nothing inherited beyond stdin, stdout and stderr stays open. */
 	close_range(3, ~0U, 0);
 	b.opt = o;
-	b.tftpd = (struct worker){ .kind = WORKER_TFTPD, .ipc = -1 };
+	for (size_t i = 0; i < N_WORKERS; i++)
+		b.workers[i] = (struct worker){ .kind = (enum worker_kind)(i + 1), .ipc = -1 };
 	if (check_privileges() < 0)
 		return 1;
-	int n = snprintf(b.tftpd_path, sizeof b.tftpd_path, "%s/bootward-tftpd", o->libexec_dir);
-	if (n < 0 || (size_t)n >= sizeof b.tftpd_path || access(b.tftpd_path, X_OK) < 0) {
-		fprintf(stderr, "bootward serve: worker binary %s: %s (see --libexec)\n", b.tftpd_path,
-			strerror(errno ? errno : ENAMETOOLONG));
-		return 1;
-	}
 	if (policy_load(o->policy_file, &b.policy, &b.policy_text, &b.policy_len, false) < 0) {
 		fprintf(stderr, "bootward serve: policy rejected; nothing started\n");
 		return 1;
 	}
+	if (check_binaries(&b, &b.policy, false) < 0)
+		return 1;
 	lockfd = lock_state_dir(o->state_dir);
 	if (lockfd < 0)
 		return 1;
 	log_to_local(true, "broker");
 	b.policy_memfd = make_policy_memfd(b.policy_text, b.policy_len);
-	if (b.policy_memfd < 0 || prepare_tftp_root(&b.policy) < 0 ||
+	if (b.policy_memfd < 0 || prepare_dirs(&b, &b.policy) < 0 ||
 	    sockset_open(&b.socks, &b.policy, NULL) < 0) {
 		fprintf(stderr, "bootward serve: cannot start (see the errors above)\n");
 		return 1;
@@ -729,10 +847,13 @@ int serve_main(const struct serve_options *o)
 		log_rec(LOG_LEVEL_ERR, "event=start error=\"%s\"", strerror(errno));
 		return 1;
 	}
-	log_rec(LOG_LEVEL_INFO, "event=start version=%s policy=%s state=%s tftp=%s", BOOTWARD_VERSION,
-		o->policy_file ? o->policy_file : "built-in", o->state_dir, b.policy.tftp.enabled ? "on" : "off");
-	if (b.policy.tftp.enabled)
-		worker_start(&b, &b.tftpd);
+	log_rec(LOG_LEVEL_INFO, "event=start version=%s policy=%s state=%s tftp=%s dhcp=%s", BOOTWARD_VERSION,
+		o->policy_file ? o->policy_file : "built-in", o->state_dir, b.policy.tftp.enabled ? "on" : "off",
+		b.policy.dhcp.mode == POLICY_DHCP_OFF ? "off" :
+		b.policy.dhcp.mode == POLICY_DHCP_PROXY ? "proxy" : "authoritative");
+	for (size_t i = 0; i < N_WORKERS; i++)
+		if (worker_wanted(&b.policy, b.workers[i].kind))
+			worker_start(&b, &b.workers[i]);
 	int rc = loop(&b);
 	stop_workers(&b);
 	sockset_close(&b.socks);

@@ -32,6 +32,8 @@ enum ipc_type {
 enum ipc_socket_role {
 	IPC_SOCK_TFTP_LISTEN = 1, /* UDP 69 on one address, IP_PKTINFO on */
 	IPC_SOCK_TFTP_POOL = 2,   /* transfer-port pool sockets, in port order */
+	IPC_SOCK_DHCP = 3,        /* UDP 67, one per interface (or one for all), IP_PKTINFO and SO_BROADCAST on */
+	IPC_SOCK_DHCP_PROXY = 4,  /* UDP 4011 (PXE boot server discovery), as IPC_SOCK_DHCP */
 };
 
 struct ipc_hdr {
@@ -48,7 +50,7 @@ struct ipc_hello {
 struct ipc_sockets {
 	uint32_t role;     /* enum ipc_socket_role */
 	uint32_t count;    /* fds attached to this message */
-	uint32_t first_port; /* pool: port of the first fd; listen: 69 */
+	uint32_t first_port; /* port of the first fd (pool sockets are in port order) */
 };
 
 /* Send one message with optional fds.  Returns 0 or -1 (errno set). */
