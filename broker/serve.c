@@ -350,17 +350,27 @@ static int prepare_tftp_root(const struct policy *p)
 	return 0;
 }
 
+/* The directory a worker confines itself to: what it serves, or its own
+ * state. */
+static void worker_root(const struct broker *b, enum worker_kind kind, char *out, size_t cap)
+{
+	if (kind == WORKER_TFTPD)
+		snprintf(out, cap, "%s", b->policy.tftp.root);
+	else
+		snprintf(out, cap, "%s/%s", b->opt->state_dir, worker_name(kind));
+}
+
 /* dhcpd's root is its own directory in the state directory: the lease
  * journal lives there, and nothing else is reachable from it. */
 static int prepare_dhcpd_dir(const struct broker *b, const struct policy *p)
 {
-	char dir[PATH_MAX];
+	char dir[IPC_ROOT_MAX];
 	struct stat st;
 	uint32_t uid = worker_uid(p->uid_base, WORKER_DHCPD);
 
 	if (p->dhcp.mode == POLICY_DHCP_OFF)
 		return 0;
-	snprintf(dir, sizeof dir, "%s/dhcpd", b->opt->state_dir);
+	worker_root(b, WORKER_DHCPD, dir, sizeof dir);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		goto fail;
 	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -460,6 +470,7 @@ static int worker_handover(struct broker *b, struct worker *w)
 {
 	struct ipc_hello hello = { .version = IPC_VERSION, .kind = (uint32_t)w->kind };
 
+	worker_root(b, w->kind, hello.root, sizeof hello.root);
 	if (ipc_send(w->ipc, IPC_HELLO, &hello, sizeof hello, NULL, 0) < 0 ||
 	    ipc_send(w->ipc, IPC_POLICY, NULL, 0, &b->policy_memfd, 1) < 0 ||
 	    send_sockets(w->ipc, w->kind, &b->socks) < 0 ||

@@ -42,9 +42,12 @@ struct ipc_hdr {
 	uint32_t len;    /* payload bytes that follow */
 };
 
+#define IPC_ROOT_MAX 256
+
 struct ipc_hello {
 	uint32_t version;  /* IPC_VERSION */
 	uint32_t kind;     /* enum worker_kind */
+	char root[IPC_ROOT_MAX]; /* the directory the worker confines itself to; NUL-terminated */
 };
 
 struct ipc_sockets {

@@ -31,15 +31,18 @@ uint32_t worker_uid(uint32_t uid_base, enum worker_kind kind)
 	return uid_base + (uint32_t)kind;
 }
 
-/* Private mounts, then the root bound read-only onto itself; the one writable
- * directory, if any, bound over it again without MS_RDONLY. */
+/* Private mounts, then the root bound onto itself (read-only unless it is the
+ * worker's own state); the one writable directory, if any, bound over it
+ * again without MS_RDONLY. */
 static int remount_root(const struct sandbox_spec *s)
 {
 	const unsigned long safe = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
+	const unsigned long ro = s->root_writable ? 0 : MS_RDONLY;
+
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount(s->root, s->root, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-	    mount(NULL, s->root, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | safe, NULL) < 0) {
+	    mount(NULL, s->root, NULL, MS_REMOUNT | MS_BIND | ro | safe, NULL) < 0) {
 		log_rec(LOG_LEVEL_ERR, "event=sandbox step=mount root=%s error=\"%s\"", s->root,
 			strerror(errno));
 		return -1;
@@ -77,7 +80,8 @@ static int enter_root(const struct sandbox_spec *s)
 		return -1;
 	}
 	log_rec(LOG_LEVEL_INFO, "event=sandbox step=root root=%s namespaces=%s readonly=%s",
-		s->root, mount_ns ? "mnt,net,ipc,uts" : "none", mount_ns ? "mount" : "permissions");
+		s->root, mount_ns ? "mnt,net,ipc,uts" : "none",
+		s->root_writable ? "no" : mount_ns ? "mount" : "permissions");
 	return 0;
 }
 
@@ -130,9 +134,24 @@ static const int base_syscalls[] = {
 /* openat() only when it cannot write or create anything. */
 #define OPEN_WRITE_BITS (O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_TMPFILE)
 
+/* dhcpd keeps its lease journal in its root: create, append, sync,
+ * truncate a torn tail, and replace the file atomically when compacting. */
+static const int journal_syscalls[] = {
+	SCMP_SYS(pwrite64), SCMP_SYS(fsync), SCMP_SYS(fdatasync), SCMP_SYS(ftruncate),
+	SCMP_SYS(rename), SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(unlink), SCMP_SYS(unlinkat),
+};
+
 static int build_filter(scmp_filter_ctx ctx, const struct sandbox_spec *s)
 {
 	int rc = 0;
+
+	if (s->root_writable) {
+		for (size_t i = 0; i < sizeof journal_syscalls / sizeof journal_syscalls[0]; i++)
+			rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, journal_syscalls[i], 0);
+		/* Any open flags, but never a file outside the root (the mount is
+		 * its only writable place, and nothing else exists in it). */
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 0);
+	}
 
 	for (size_t i = 0; i < sizeof base_syscalls / sizeof base_syscalls[0]; i++)
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, base_syscalls[i], 0);
@@ -141,8 +160,9 @@ static int build_filter(scmp_filter_ctx ctx, const struct sandbox_spec *s)
 			       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
 			       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-			       SCMP_A2(SCMP_CMP_MASKED_EQ, OPEN_WRITE_BITS, O_RDONLY));
+	if (!s->root_writable)
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+				       SCMP_A2(SCMP_CMP_MASKED_EQ, OPEN_WRITE_BITS, O_RDONLY));
 	if (s->writable_dir) {
 		/* Uploads: create a new file, never open an existing one for writing. */
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,

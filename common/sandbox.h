@@ -20,7 +20,8 @@ enum worker_kind { WORKER_DHCPD = 1, WORKER_TFTPD = 2, WORKER_HTTPSD = 3 };
 struct sandbox_spec {
 	enum worker_kind kind;
 	const char *root;         /* absolute path: becomes the worker's "/" */
-	const char *writable_dir; /* relative to root, or NULL: the only writable place */
+	bool root_writable;       /* the whole root is the worker's own (dhcpd's lease directory) */
+	const char *writable_dir; /* relative to a read-only root, or NULL: the only writable place */
 	uid_t uid;
 	gid_t gid;
 };

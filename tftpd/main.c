@@ -8,6 +8,7 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "common/sandbox.h"
+#include "common/worker.h"
 #include "policy/policy.h"
 #include "tftpd/tftp.h"
 
@@ -70,95 +71,26 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void fatal(const char *what)
+#define fatal worker_fatal
+
+/* Sort the hand-over's sockets into listeners and the transfer-port pool. */
+static void take_sockets(const struct worker_handover *h)
 {
-	log_rec(LOG_LEVEL_ERR, "event=fatal what=\"%s\" error=\"%s\"", what, strerror(errno));
-	exit(1);
-}
-
-/* ---- start-up: receive policy and sockets from the broker ----------------- */
-
-static void load_policy(int memfd)
-{
-	static char text[POLICY_MAX_SIZE];
-	static struct policy_errors errs;
-	struct stat st;
-
-	if (fstat(memfd, &st) < 0 || st.st_size < 0 || st.st_size > POLICY_MAX_SIZE)
-		fatal("policy memfd");
-	ssize_t n = pread(memfd, text, (size_t)st.st_size, 0);
-	if (n != st.st_size)
-		fatal("policy read");
-	close(memfd);
-	if (policy_parse(text, (size_t)n, "policy", &T.policy, &errs) < 0) {
-		errno = EINVAL;
-		fatal("policy from broker does not parse");
+	T.pool = calloc(h->n_socks ? h->n_socks : 1, sizeof *T.pool);
+	if (!T.pool)
+		fatal("pool");
+	for (size_t i = 0; i < h->n_socks; i++) {
+		const struct worker_socket *ws = &h->socks[i];
+		if (ws->role == IPC_SOCK_TFTP_LISTEN && T.n_listen < MAX_LISTEN)
+			T.listen[T.n_listen++] = ws->fd;
+		else if (ws->role == IPC_SOCK_TFTP_POOL)
+			T.pool[T.n_pool++] = (struct pool_slot){ .fd = ws->fd, .port = ws->port };
+		else
+			close(ws->fd);
 	}
-}
-
-static void add_sockets(const struct ipc_sockets *m, const int *fds, size_t nfds)
-{
-	if (m->count != nfds) {
+	if (!T.n_listen || !T.n_pool) {
 		errno = EPROTO;
-		fatal("socket count mismatch");
-	}
-	for (size_t i = 0; i < nfds; i++) {
-		if (m->role == IPC_SOCK_TFTP_LISTEN && T.n_listen < MAX_LISTEN) {
-			T.listen[T.n_listen++] = fds[i];
-		} else if (m->role == IPC_SOCK_TFTP_POOL) {
-			struct pool_slot *p = realloc(T.pool, (T.n_pool + 1) * sizeof *p);
-			if (!p)
-				fatal("pool");
-			T.pool = p;
-			T.pool[T.n_pool++] = (struct pool_slot){ .fd = fds[i], .port = (uint16_t)(m->first_port + i) };
-		} else {
-			close(fds[i]);
-		}
-	}
-}
-
-static void receive_handover(void)
-{
-	uint8_t buf[IPC_MSG_MAX];
-	int fds[IPC_FDS_MAX];
-	bool have_policy = false;
-
-	for (;;) {
-		size_t nfds = IPC_FDS_MAX;
-		ssize_t n = ipc_recv(IPC_FD, buf, fds, &nfds);
-		const char *why;
-		if (n <= 0)
-			fatal("broker closed the channel during hand-over");
-		if (ipc_check(buf, (size_t)n, 0, &why) < 0) {
-			errno = EPROTO;
-			fatal(why);
-		}
-		struct ipc_hdr h;
-		memcpy(&h, buf, sizeof h);
-		if (h.type == IPC_HELLO) {
-			struct ipc_hello hello;
-			memcpy(&hello, buf + sizeof h, sizeof hello);
-			if (hello.version != IPC_VERSION || hello.kind != WORKER_TFTPD) {
-				errno = EPROTO;
-				fatal("hello: wrong version or kind");
-			}
-		} else if (h.type == IPC_POLICY && nfds == 1) {
-			load_policy(fds[0]);
-			have_policy = true;
-		} else if (h.type == IPC_SOCKETS) {
-			struct ipc_sockets m;
-			memcpy(&m, buf + sizeof h, sizeof m);
-			add_sockets(&m, fds, nfds);
-		} else if (h.type == IPC_START) {
-			break;
-		} else {
-			errno = EPROTO;
-			fatal("unexpected message in hand-over");
-		}
-	}
-	if (!have_policy || !T.n_listen || !T.n_pool) {
-		errno = EPROTO;
-		fatal("hand-over incomplete");
+		fatal("hand-over without listen or pool sockets");
 	}
 }
 
@@ -555,8 +487,11 @@ static void setup_epoll(void)
 
 int main(void)
 {
+	static struct worker_handover h = { .policy = &T.policy };
+
 	log_to_ipc(IPC_FD);
-	receive_handover();
+	worker_receive_handover(WORKER_TFTPD, &h);
+	take_sockets(&h);
 	const struct policy_tftp *t = &T.policy.tftp;
 	T.lim = (struct tftp_limits){
 		.max_blksize = t->max_blksize, .max_windowsize = t->max_windowsize,
@@ -568,7 +503,7 @@ int main(void)
 	setup_epoll();
 	uint32_t id = worker_uid(T.policy.uid_base, WORKER_TFTPD);
 	struct sandbox_spec spec = {
-		.kind = WORKER_TFTPD, .root = t->root, .writable_dir = t->upload_dir[0] ? t->upload_dir : NULL,
+		.kind = WORKER_TFTPD, .root = h.root, .writable_dir = t->upload_dir[0] ? t->upload_dir : NULL,
 		.uid = id, .gid = id,
 	};
 	if (sandbox_enter(&spec) < 0)

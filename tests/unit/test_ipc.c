@@ -150,7 +150,7 @@ static void test_check_rejects_malformed(void **state)
 	n = make_msg(buf, IPC_LOG, 1, sizeof rec, rec, sizeof rec);
 	expect_rejected(buf, n, 1, "nonzero flags");
 	/* A worker may only log: it cannot send broker-only messages. */
-	struct ipc_hello hello = { IPC_VERSION, 2 };
+	struct ipc_hello hello = { .version = IPC_VERSION, .kind = 2 };
 	n = make_msg(buf, IPC_HELLO, 0, sizeof hello, &hello, sizeof hello);
 	expect_rejected(buf, n, 1, "unknown message type from worker");
 	n = make_msg(buf, 999, 0, sizeof rec, rec, sizeof rec);

@@ -13,6 +13,9 @@
 
 #include "policy/policy.h"
 
+/* The statement keywords, as "unknown statement" lists them. */
+#define STATEMENTS "interface, sandbox, tftp, dhcp, subnet, host, deny, class"
+
 static struct policy pol;
 static struct policy_errors errs;
 
@@ -94,6 +97,14 @@ static uint32_t addr(const char *dotted)
 
 /* ---- defaults and examples --------------------------------------------- */
 
+static void assert_documented_dhcp_defaults(const struct policy_dhcp *d)
+{
+	assert_int_equal(d->next_server.s_addr, 0);
+	assert_int_equal(d->offer_hold_s, 60);
+	assert_int_equal(d->max_discover_per_mac_s, 2);
+	assert_int_equal(d->max_discover_per_s, 500);
+}
+
 static void assert_documented_defaults(const struct policy *p)
 {
 	assert_int_equal(p->n_interfaces, 0);
@@ -109,6 +120,12 @@ static void assert_documented_defaults(const struct policy *p)
 	assert_int_equal(p->tftp.max_windowsize, 64);
 	assert_string_equal(p->tftp.upload_dir, "");
 	assert_int_equal(p->tftp.upload_max_bytes, 64 * 1024 * 1024);
+	assert_documented_dhcp_defaults(&p->dhcp);
+	assert_int_equal(p->dhcp.mode, POLICY_DHCP_OFF);
+	assert_int_equal(p->dhcp.n_subnets, 0);
+	assert_int_equal(p->dhcp.n_hosts, 0);
+	assert_int_equal(p->dhcp.n_deny, 0);
+	assert_int_equal(p->dhcp.n_classes, 0);
 }
 
 static void test_init_defaults(void **state)
@@ -167,6 +184,79 @@ static void test_site_example(void **state)
 	assert_int_equal(pol.tftp.max_windowsize, 16);
 	assert_string_equal(pol.tftp.upload_dir, "incoming");
 	assert_int_equal(pol.tftp.upload_max_bytes, 256ull * 1024 * 1024);
+
+	const struct policy_dhcp *d = &pol.dhcp;
+
+	assert_int_equal(d->mode, POLICY_DHCP_AUTHORITATIVE);
+	assert_int_equal(d->next_server.s_addr, 0);
+	assert_int_equal(d->offer_hold_s, 30);
+	assert_int_equal(d->max_discover_per_mac_s, 2);
+	assert_int_equal(d->max_discover_per_s, 500);
+	assert_int_equal(d->n_subnets, 2);
+	assert_int_equal(d->subnets[0].network.s_addr, addr("10.33.0.0"));
+	assert_int_equal(d->subnets[0].prefix_len, 16);
+	assert_int_equal(d->subnets[0].range_low.s_addr, addr("10.33.1.100"));
+	assert_int_equal(d->subnets[0].range_high.s_addr, addr("10.33.1.200"));
+	assert_int_equal(d->subnets[0].router.s_addr, addr("10.33.1.254"));
+	assert_int_equal(d->subnets[0].n_dns, 2);
+	assert_int_equal(d->subnets[0].dns[0].s_addr, addr("10.33.1.1"));
+	assert_int_equal(d->subnets[0].dns[1].s_addr, addr("10.33.1.2"));
+	assert_string_equal(d->subnets[0].domain, "lab.example");
+	assert_int_equal(d->subnets[0].lease_s, 4000);
+	assert_int_equal(d->subnets[0].renew_s, 2000);
+	assert_int_equal(d->subnets[0].rebind_s, 3500);
+	assert_int_equal(d->subnets[1].network.s_addr, addr("10.34.0.0"));
+	assert_int_equal(d->subnets[1].n_dns, 1);
+	assert_int_equal(d->subnets[1].lease_s, 3600);
+	assert_int_equal(d->subnets[1].renew_s, 0);
+	assert_int_equal(d->subnets[1].rebind_s, 0);
+	assert_string_equal(d->subnets[1].domain, "");
+	assert_int_equal(d->n_hosts, 3);
+	assert_string_equal(d->hosts[0].name, "web01");
+	assert_memory_equal(d->hosts[0].mac, "\x00\x0c\x29\xf6\x07\xca", 6);
+	assert_int_equal(d->hosts[0].address.s_addr, addr("10.33.1.20"));
+	assert_string_equal(d->hosts[0].kickstart, "centos7");
+	assert_int_equal(d->hosts[0].boot.proto, POLICY_BOOT_NONE);
+	assert_string_equal(d->hosts[1].name, "db01");
+	assert_int_equal(d->hosts[1].boot.proto, POLICY_BOOT_TFTP);
+	assert_string_equal(d->hosts[1].boot.path, "special/undionly.kpxe");
+	assert_memory_equal(d->hosts[2].mac, "\x00\x0c\x29\x11\x22\x33", 6);
+	assert_int_equal(d->n_deny, 1);
+	assert_memory_equal(d->deny[0], "\x00\x0c\x29\x5e\xf2\x3f", 6);
+	assert_int_equal(d->n_classes, 5);
+	assert_string_equal(d->classes[0].name, "ipxe");
+	assert_string_equal(d->classes[0].user_class, "iPXE");
+	assert_int_equal(d->classes[0].boot.proto, POLICY_BOOT_HTTPS);
+	assert_string_equal(d->classes[0].boot.path, "/boot/${class}.ipxe");
+	assert_string_equal(d->classes[1].vendor_class, "HTTPClient");
+	assert_int_equal(d->classes[1].boot.proto, POLICY_BOOT_HTTP);
+	assert_int_equal(d->classes[3].n_arch, 2);
+	assert_int_equal(d->classes[3].arch[0], 7);
+	assert_int_equal(d->classes[3].arch[1], 9);
+	assert_string_equal(d->classes[4].boot.path, "arm64/ipxe.efi");
+}
+
+static void test_proxy_example(void **state)
+{
+	size_t len = 0;
+	const char *text = read_text("policy/examples/proxy.policy", &len);
+	const struct policy_dhcp *d = &pol.dhcp;
+
+	(void)state;
+	assert_non_null(text);
+	assert_parses_n(text, len, __FILE__, __LINE__);
+	assert_int_equal(pol.n_interfaces, 1);
+	assert_true(pol.tftp.enabled);
+	assert_int_equal(d->mode, POLICY_DHCP_PROXY);
+	assert_int_equal(d->max_discover_per_s, 200);
+	assert_int_equal(d->n_subnets, 0);
+	assert_int_equal(d->n_deny, 1);
+	assert_int_equal(d->n_hosts, 1);
+	assert_int_equal(d->hosts[0].address.s_addr, 0);
+	assert_int_equal(d->hosts[0].boot.proto, POLICY_BOOT_TFTP);
+	assert_int_equal(d->n_classes, 3);
+	assert_int_equal(d->classes[0].boot.proto, POLICY_BOOT_HTTP);
+	assert_string_equal(d->classes[0].boot.path, "/boot/menu.ipxe");
 }
 
 static void test_empty_means_nothing_served(void **state)
@@ -394,7 +484,7 @@ static void test_long_tokens(void **state)
 	memcpy(text + 300, "\n", 2);
 	assert_one_error(text, 1, 1,
 			 "unknown statement \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\" "
-			 "(expected one of: interface, sandbox, tftp)");
+			 "(expected one of: " STATEMENTS ")");
 }
 
 /* ---- structure errors -------------------------------------------------- */
@@ -409,7 +499,7 @@ static void test_unknown_words(void **state)
 
 	(void)state;
 	assert_one_error("interface eth0 address 10.0.0.1\ntftpd root \"/x\"\n", 2, 1,
-			 "unknown statement \"tftpd\" (expected one of: interface, sandbox, tftp)");
+			 "unknown statement \"tftpd\" (expected one of: " STATEMENTS ")");
 	snprintf(msg, sizeof msg, "unknown setting \"prots\" in tftp (expected one of: %s)", tftp_keys);
 	assert_one_error("tftp {\n    root \"/srv/bootward/tftp\"\n  prots 4096-4351\n}\n", 3, 3, msg);
 	assert_one_error("sandbox uid 5\n", 1, 9,
@@ -417,10 +507,10 @@ static void test_unknown_words(void **state)
 	assert_one_error("interface eth0 addr 10.0.0.1\n", 1, 16,
 			 "unknown setting \"addr\" in interface (expected one of: address)");
 	/* Keywords are case-sensitive. */
-	assert_one_error("TFTP\n", 1, 1, "unknown statement \"TFTP\" (expected one of: interface, sandbox, tftp)");
+	assert_one_error("TFTP\n", 1, 1, "unknown statement \"TFTP\" (expected one of: " STATEMENTS ")");
 	/* The block of an unknown statement is skipped whole. */
-	assert_one_error("dhcp {\n  range 1 2\n  tftp\n}\ntftp\n", 1, 1,
-			 "unknown statement \"dhcp\" (expected one of: interface, sandbox, tftp)");
+	assert_one_error("dhcpd {\n  range 1 2\n  tftp\n}\ntftp\n", 1, 1,
+			 "unknown statement \"dhcpd\" (expected one of: " STATEMENTS ")");
 }
 
 static void test_missing_values(void **state)
@@ -816,6 +906,964 @@ static void test_uid_base(void **state)
 			 "uid-base 65533 would give a worker uid 65534, which is \"nobody\"");
 }
 
+/* ---- DHCP -------------------------------------------------------------- */
+
+/* A prefix that makes the DHCP statements valid. */
+#define AUTH "dhcp authoritative\nsubnet 10.33.0.0/16 range 10.33.1.100 10.33.1.200\n"
+#define PROXY "dhcp proxy\n"
+
+static void test_dhcp_modes_and_defaults(void **state)
+{
+	(void)state;
+	assert_parses(PROXY);
+	assert_int_equal(pol.dhcp.mode, POLICY_DHCP_PROXY);
+	assert_documented_dhcp_defaults(&pol.dhcp);
+	assert_false(pol.tftp.enabled);
+	assert_parses("dhcp authoritative\nsubnet 10.33.0.0/16\n");
+	assert_int_equal(pol.dhcp.mode, POLICY_DHCP_AUTHORITATIVE);
+	assert_documented_dhcp_defaults(&pol.dhcp);
+	assert_int_equal(pol.dhcp.n_subnets, 1);
+	assert_int_equal(pol.dhcp.subnets[0].lease_s, 3600);
+	assert_int_equal(pol.dhcp.subnets[0].renew_s, 0);
+	assert_int_equal(pol.dhcp.subnets[0].rebind_s, 0);
+	assert_int_equal(pol.dhcp.subnets[0].range_low.s_addr, 0);
+	assert_int_equal(pol.dhcp.subnets[0].router.s_addr, 0);
+	assert_int_equal(pol.dhcp.subnets[0].n_dns, 0);
+	assert_parses("dhcp proxy {\n}\n");
+	assert_int_equal(pol.dhcp.mode, POLICY_DHCP_PROXY);
+	assert_parses("dhcp proxy { }");
+	assert_int_equal(pol.dhcp.mode, POLICY_DHCP_PROXY);
+
+	assert_parses("dhcp proxy next-server 10.33.1.1 offer-hold 5s discover-rate-per-mac 100 "
+		      "discover-rate 100000\n");
+	assert_int_equal(pol.dhcp.next_server.s_addr, addr("10.33.1.1"));
+	assert_int_equal(pol.dhcp.offer_hold_s, 5);
+	assert_int_equal(pol.dhcp.max_discover_per_mac_s, 100);
+	assert_int_equal(pol.dhcp.max_discover_per_s, 100000);
+	assert_parses("dhcp proxy { offer-hold 1h discover-rate-per-mac 1 discover-rate 1 }\n");
+	assert_int_equal(pol.dhcp.offer_hold_s, 3600);
+	assert_int_equal(pol.dhcp.max_discover_per_mac_s, 1);
+	assert_int_equal(pol.dhcp.max_discover_per_s, 1);
+	/* The per-MAC default follows a lower overall rate. */
+	assert_parses("dhcp proxy discover-rate 1\n");
+	assert_int_equal(pol.dhcp.max_discover_per_mac_s, 1);
+	assert_int_equal(pol.dhcp.max_discover_per_s, 1);
+}
+
+static void test_dhcp_errors(void **state)
+{
+	(void)state;
+	assert_one_error("dhcp\n", 1, 5, "missing dhcp mode before end of line (expected authoritative or proxy)");
+	assert_one_error("dhcp {\n  offer-hold 5s\n}\ntftp\n", 1, 6,
+			 "missing dhcp mode before '{' (expected authoritative or proxy)");
+	assert_one_error("dhcp \"proxy\"\n", 1, 6,
+			 "missing dhcp mode before string \"proxy\" (expected authoritative or proxy)");
+	assert_one_error("dhcp Proxy\n", 1, 6, "unknown dhcp mode \"Proxy\" (expected authoritative or proxy)");
+	assert_one_error("dhcp proxy\ndhcp proxy\n", 2, 1, "dhcp may be given only once (first at line 1)");
+	assert_one_error("dhcp proxy offer-hold 4s\n", 1, 23, "offer-hold 4s is out of range (5s..1h)");
+	assert_one_error("dhcp proxy offer-hold 3601\n", 1, 23, "offer-hold 3601 is out of range (5s..1h)");
+	assert_one_error("dhcp proxy offer-hold 500ms\n", 1, 23,
+			 "offer-hold 500ms is not valid (expected a duration, e.g. 60s or 1m)");
+	assert_one_error("dhcp proxy discover-rate-per-mac 101\n", 1, 34,
+			 "discover-rate-per-mac 101 is out of range (1..100)");
+	assert_one_error("dhcp proxy discover-rate 0\n", 1, 26, "discover-rate 0 is out of range (1..100000)");
+	assert_one_error("dhcp proxy discover-rate 100001\n", 1, 26, "discover-rate 100001 is out of range (1..100000)");
+	assert_one_error("dhcp proxy discover-rate-per-mac 5 discover-rate 3\n", 1, 34,
+			 "discover-rate-per-mac 5 is more than discover-rate 3");
+	assert_one_error("dhcp proxy next-server 127.0.0.1\n", 1, 24,
+			 "next-server 127.0.0.1 is a loopback address (127.0.0.0/8)");
+	assert_one_error("dhcp proxy next-server 10.1.1\n", 1, 24,
+			 "next-server 10.1.1 is not valid (expected an IPv4 address, e.g. 10.33.1.1)");
+	assert_one_error("dhcp proxy lease 1h\n", 1, 12,
+			 "unknown setting \"lease\" in dhcp (expected one of: next-server, offer-hold, "
+			 "discover-rate-per-mac, discover-rate)");
+	assert_one_error("dhcp proxy {\n  discover-rate 5 {\n  }\n}\n", 2, 19,
+			 "unexpected '{' (a block must open right after dhcp and its mode)");
+	/* Authoritative mode needs somewhere to hand addresses out from. */
+	assert_one_error("dhcp authoritative\n", 1, 6,
+			 "dhcp authoritative needs a subnet to serve (or use dhcp proxy beside another DHCP server)");
+	assert_one_error("dhcp authoritative\nhost a mac 02:00:00:00:00:01\n", 1, 6,
+			 "dhcp authoritative needs a subnet to serve (or use dhcp proxy beside another DHCP server)");
+}
+
+static void test_dhcp_needs_statement(void **state)
+{
+	static const char text[] =
+		"subnet 10.33.0.0/16\n"
+		"host web01 mac 00:0c:29:f6:07:ca\n"
+		"host web02 mac 00:0c:29:f6:07:cb\n"
+		"  deny mac 00:0c:29:5e:f2:3f\n"
+		"class bios match arch 0 boot tftp \"undionly.kpxe\"\n"
+		"class uefi match arch 7 boot tftp \"ipxe.efi\"\n";
+	static const char *const want[] = {
+		"subnet needs a dhcp statement (dhcp authoritative, or dhcp proxy beside another DHCP server)",
+		"host needs a dhcp statement (dhcp authoritative, or dhcp proxy beside another DHCP server)",
+		"deny needs a dhcp statement (dhcp authoritative, or dhcp proxy beside another DHCP server)",
+		"class needs a dhcp statement (dhcp authoritative, or dhcp proxy beside another DHCP server)",
+	};
+	static const unsigned want_at[][2] = { { 1, 1 }, { 2, 1 }, { 4, 3 }, { 5, 1 } };
+
+	(void)state;
+	/* Once per kind of statement, at its first use, after the whole file. */
+	assert_int_equal(parse(text), -1);
+	assert_int_equal(errs.total, 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(errs.e[i].line, want_at[i][0]);
+		assert_int_equal(errs.e[i].column, want_at[i][1]);
+		assert_string_equal(errs.e[i].message, want[i]);
+	}
+	assert_one_error("tftp\n\nclass a match any boot tftp \"x\"\n", 3, 1, want[3]);
+	/* The dhcp statement may come anywhere in the file. */
+	assert_parses("class a match any boot tftp \"x\"\ndhcp proxy\n");
+	assert_int_equal(pol.dhcp.n_classes, 1);
+	/* A dhcp statement with a mistake is no missing one. */
+	assert_one_error("dhcp proxi\nclass a match any boot tftp \"x\"\n", 1, 6,
+			 "unknown dhcp mode \"proxi\" (expected authoritative or proxy)");
+}
+
+static void test_subnet_networks(void **state)
+{
+	static const struct {
+		const char *net;
+		const char *addr;
+		unsigned prefix;
+	} good[] = {
+		{ "10.0.0.0/8", "10.0.0.0", 8 },
+		{ "10.33.0.0/16", "10.33.0.0", 16 },
+		{ "192.168.7.252/30", "192.168.7.252", 30 },
+		{ "\"172.16.0.0/12\"", "172.16.0.0", 12 },
+		{ "223.255.255.0/24", "223.255.255.0", 24 },
+	};
+	static const struct {
+		const char *net, *msg;
+	} bad[] = {
+		{ "10.33.1.0/16", "subnet 10.33.1.0/16 has host bits set (the network is 10.33.0.0/16)" },
+		{ "10.33.1.1/24", "subnet 10.33.1.1/24 has host bits set (the network is 10.33.1.0/24)" },
+		{ "10.0.0.0/7", "subnet 10.0.0.0/7 has a prefix length out of range (/8../30)" },
+		{ "10.0.0.0/31", "subnet 10.0.0.0/31 has a prefix length out of range (/8../30)" },
+		{ "10.0.0.0/32", "subnet 10.0.0.0/32 has a prefix length out of range (/8../30)" },
+		{ "10.0.0.0/016", "subnet 10.0.0.0/016 is not valid (expected a network, e.g. 10.33.0.0/16)" },
+		{ "10.0.0.0/", "subnet 10.0.0.0/ is not valid (expected a network, e.g. 10.33.0.0/16)" },
+		{ "10.0.0.0", "subnet 10.0.0.0 is not valid (expected a network, e.g. 10.33.0.0/16)" },
+		{ "10.0.0/8", "subnet 10.0.0/8 is not valid (expected a network, e.g. 10.33.0.0/16)" },
+		{ "10.0.0.0/8/8", "subnet 10.0.0.0/8/8 is not valid (expected a network, e.g. 10.33.0.0/16)" },
+		{ "10.0.0.0/99999999999999999999",
+		  "subnet 10.0.0.0/99999999999999999999 is not valid (expected a network, e.g. 10.33.0.0/16)" },
+		{ "lab", "subnet lab is not valid (expected a network, e.g. 10.33.0.0/16)" },
+		{ "0.0.0.0/8", "subnet 0.0.0.0/8 is not a usable network (0.0.0.0/8)" },
+		{ "127.0.0.0/8", "subnet 127.0.0.0/8 is a loopback network (127.0.0.0/8)" },
+		{ "224.0.0.0/8", "subnet 224.0.0.0/8 is a multicast or reserved network (224.0.0.0 and above)" },
+		{ "240.0.0.0/8", "subnet 240.0.0.0/8 is a multicast or reserved network (224.0.0.0 and above)" },
+	};
+	char text[160];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		snprintf(text, sizeof text, PROXY "subnet %s\n", good[i].net);
+		assert_parses(text);
+		assert_int_equal(pol.dhcp.n_subnets, 1);
+		assert_int_equal(pol.dhcp.subnets[0].network.s_addr, addr(good[i].addr));
+		assert_int_equal(pol.dhcp.subnets[0].prefix_len, good[i].prefix);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, PROXY "subnet %s\n", bad[i].net);
+		assert_one_error(text, 2, 8, bad[i].msg);
+	}
+	assert_one_error(PROXY "subnet\n", 2, 7, "missing subnet network (e.g. subnet 10.33.0.0/16)");
+	assert_one_error(PROXY "subnet { lease 1h }\n", 2, 8, "missing subnet network (e.g. subnet 10.33.0.0/16)");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 lease 1h {\n}\n", 2, 28,
+			 "unexpected '{' (a block must open right after subnet and its network)");
+	/* Settings are still checked after a bad network. */
+	assert_error(PROXY "subnet 10.0.0.1/8 lease 1s\n", 2, 8,
+		     "subnet 10.0.0.1/8 has host bits set (the network is 10.0.0.0/8)");
+	assert_int_equal(errs.total, 2);
+	assert_int_equal(errs.e[1].column, 25);
+}
+
+static void test_subnet_settings(void **state)
+{
+	const struct policy_subnet *sn = &pol.dhcp.subnets[0];
+
+	(void)state;
+	assert_parses("dhcp authoritative\nsubnet 10.33.0.0/16 range 10.33.1.100 10.33.1.200 router 10.33.1.254 "
+		      "dns 10.33.1.1 10.33.1.2 8.8.8.8 9.9.9.9 domain \"lab.Example-1.org\" lease 365d "
+		      "renew 1d rebind 2d\n");
+	assert_int_equal(sn->range_low.s_addr, addr("10.33.1.100"));
+	assert_int_equal(sn->range_high.s_addr, addr("10.33.1.200"));
+	assert_int_equal(sn->router.s_addr, addr("10.33.1.254"));
+	assert_int_equal(sn->n_dns, 4);
+	assert_int_equal(sn->dns[0].s_addr, addr("10.33.1.1"));
+	assert_int_equal(sn->dns[1].s_addr, addr("10.33.1.2"));
+	assert_int_equal(sn->dns[2].s_addr, addr("8.8.8.8"));
+	assert_int_equal(sn->dns[3].s_addr, addr("9.9.9.9"));
+	assert_string_equal(sn->domain, "lab.Example-1.org");
+	assert_int_equal(sn->lease_s, 365 * 86400);
+	assert_int_equal(sn->renew_s, 86400);
+	assert_int_equal(sn->rebind_s, 2 * 86400);
+
+	/* A pool of one address; the smallest subnet. */
+	assert_parses("dhcp authoritative\nsubnet 192.168.7.252/30 range 192.168.7.254 192.168.7.254 "
+		      "router 192.168.7.253 lease 60\n");
+	assert_int_equal(sn->range_low.s_addr, addr("192.168.7.254"));
+	assert_int_equal(sn->range_high.s_addr, addr("192.168.7.254"));
+	assert_int_equal(sn->lease_s, 60);
+	assert_int_equal(sn->n_dns, 0);
+
+	/* Renew and rebind may be given alone when they fit the defaults. */
+	assert_parses(PROXY "subnet 10.0.0.0/8 lease 1h renew 10m\n");
+	assert_int_equal(sn->renew_s, 600);
+	assert_int_equal(sn->rebind_s, 0);
+	assert_parses(PROXY "subnet 10.0.0.0/8 lease 1h rebind 3599\n");
+	assert_int_equal(sn->renew_s, 0);
+	assert_int_equal(sn->rebind_s, 3599);
+	assert_parses(PROXY "subnet 10.0.0.0/8 lease 2m renew 1m rebind 119s\n");
+	assert_int_equal(sn->lease_s, 120);
+
+	/* Several subnets, in order. */
+	assert_parses(AUTH "subnet 10.34.0.0/16 range 10.34.0.1 10.34.255.254\nsubnet 10.35.1.0/24\n");
+	assert_int_equal(pol.dhcp.n_subnets, 3);
+	assert_int_equal(pol.dhcp.subnets[1].range_high.s_addr, addr("10.34.255.254"));
+	assert_int_equal(pol.dhcp.subnets[2].network.s_addr, addr("10.35.1.0"));
+	assert_int_equal(pol.dhcp.subnets[2].prefix_len, 24);
+}
+
+static void test_subnet_errors(void **state)
+{
+	(void)state;
+	/* range: two addresses inside the subnet, in order. */
+	assert_one_error(PROXY "subnet 10.33.0.0/16 router 10.34.1.1\n", 2, 28,
+			 "router 10.34.1.1 is outside subnet 10.33.0.0/16");
+	assert_one_error(PROXY "subnet 10.33.0.0/16 router 10.33.0.0\n", 2, 28,
+			 "router 10.33.0.0 is the network address of subnet 10.33.0.0/16");
+	assert_one_error(PROXY "subnet 10.33.0.0/16 router 10.33.255.255\n", 2, 28,
+			 "router 10.33.255.255 is the broadcast address of subnet 10.33.0.0/16");
+	assert_one_error(PROXY "subnet 10.33.0.0/16 router 224.0.0.1\n", 2, 28,
+			 "router 224.0.0.1 is a multicast address");
+	assert_one_error("dhcp authoritative\nsubnet 10.33.0.0/16 range 10.33.1.9 10.33.1.1\n", 2, 27,
+			 "range 10.33.1.9 10.33.1.1: the first address is above the last (write LOW HIGH)");
+	assert_one_error("dhcp authoritative\nsubnet 10.33.0.0/16 range 10.33.0.0 10.33.1.1\n", 2, 27,
+			 "range 10.33.0.0 is the network address of subnet 10.33.0.0/16");
+	assert_one_error("dhcp authoritative\nsubnet 10.33.0.0/16 range 10.33.0.1 10.33.255.255\n", 2, 37,
+			 "range 10.33.255.255 is the broadcast address of subnet 10.33.0.0/16");
+	assert_one_error("dhcp authoritative\nsubnet 10.33.0.0/16 range 10.32.0.1 10.33.0.9\n", 2, 27,
+			 "range 10.32.0.1 is outside subnet 10.33.0.0/16");
+	assert_one_error("dhcp authoritative\nsubnet 10.33.0.0/16 range 10.33.0.1 10.34.0.9\n", 2, 37,
+			 "range 10.34.0.9 is outside subnet 10.33.0.0/16");
+	assert_one_error("dhcp authoritative\nsubnet 10.33.0.0/16 range 10.33.1.1 10.33.1.9 router 10.33.1.9\n", 2, 54,
+			 "router 10.33.1.9 is inside range 10.33.1.1-10.33.1.9: it could be given to a client");
+	assert_one_error("dhcp authoritative\nsubnet 10.33.0.0/16 range 10.33.1.1 255.0.0.1\n", 2, 37,
+			 "range 255.0.0.1 is a reserved address (240.0.0.0/4)");
+
+	/* domain */
+	assert_one_error(PROXY "subnet 10.0.0.0/8 domain \"a..b\"\n", 2, 26,
+			 "domain \"a..b\" is not a valid DNS name: it has an empty label");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 domain lab.example.\n", 2, 26,
+			 "domain lab.example. is not a valid DNS name: it has an empty label");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 domain \"\"\n", 2, 26,
+			 "domain \"\" is not a valid DNS name: it is empty");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 domain \"-lab.example\"\n", 2, 26,
+			 "domain \"-lab.example\" is not a valid DNS name: it has a label that begins or ends with '-'");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 domain lab-.example\n", 2, 26,
+			 "domain lab-.example is not a valid DNS name: it has a label that begins or ends with '-'");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 domain lab_1.example\n", 2, 26,
+			 "domain lab_1.example is not a valid DNS name: it contains '_' (allowed: letters, digits and '-')");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 domain \"caf\xc3\xa9.example\"\n", 2, 26,
+			 "domain \"caf\\xc3\\xa9.example\" is not a valid DNS name: "
+			 "it contains byte 0xc3 (allowed: letters, digits and '-')");
+	/* 63 characters is the most; a label of 64 is too long. */
+	assert_parses(PROXY "subnet 10.0.0.0/8 domain "
+		      "aaaaaaaaa.bbbbbbbbb.ccccccccc.ddddddddd.eeeeeeeee.fffffffff.ggg\n");
+	assert_int_equal(strlen(pol.dhcp.subnets[0].domain), 63);
+	assert_one_error(PROXY "subnet 10.0.0.0/8 domain "
+			 "aaaaaaaaa.bbbbbbbbb.ccccccccc.ddddddddd.eeeeeeeee.fffffffff.gggg\n", 2, 26,
+			 "domain aaaaaaaaa.bbbbbbbbb.ccccccccc.ddddddddd.... is not a valid DNS name: "
+			 "it is too long (at most 63 characters)");
+	assert_parses(PROXY "subnet 10.0.0.0/8 domain "
+		      "a23456789012345678901234567890123456789012345678901234567890123\n");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 domain "
+			 "a234567890123456789012345678901234567890123456789012345678901234\n", 2, 26,
+			 "domain a234567890123456789012345678901234567890... is not a valid DNS name: "
+			 "it is too long (at most 63 characters)");
+
+	/* lease, renew, rebind: whole seconds, renew < rebind < lease. */
+	assert_one_error(PROXY "subnet 10.0.0.0/8 lease 59s\n", 2, 25, "lease 59s is out of range (60s..365d)");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 lease 366d\n", 2, 25, "lease 366d is out of range (60s..365d)");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 lease 31536001\n", 2, 25,
+			 "lease 31536001 is out of range (60s..365d)");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 lease 99999999999999999999d\n", 2, 25,
+			 "lease 99999999999999999999d is out of range (60s..365d)");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 lease 1500ms\n", 2, 25,
+			 "lease 1500ms is not valid (expected a duration, e.g. 1h or 3600s)");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 lease 1w\n", 2, 25,
+			 "lease 1w is not valid (expected a duration, e.g. 1h or 3600s)");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 renew 0\n", 2, 25, "renew 0 is out of range (1s..365d)");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 lease 1h renew 1h\n", 2, 34, "renew 1h is not less than lease 1h");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 rebind 2h\n", 2, 26, "rebind 2h is not less than lease 1h");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 renew 20m rebind 10m\n", 2, 36,
+			 "rebind 600s is not more than renew 1200s");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 renew 20m rebind 20m\n", 2, 36,
+			 "rebind 1200s is not more than renew 1200s");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 rebind 20m\n", 2, 26,
+			 "rebind 1200s is not more than renew (by default half the lease, 1800s)");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 lease 2h renew 7000\n", 2, 34,
+			 "renew 7000s is not less than rebind (by default 7/8 of the lease, 6300s)");
+
+	/* Unknown and repeated settings. */
+	assert_one_error(PROXY "subnet 10.0.0.0/8 gateway 10.0.0.1\n", 2, 19,
+			 "unknown setting \"gateway\" in subnet (expected one of: range, router, dns, domain, lease, "
+			 "renew, rebind)");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 {\n  lease 1h\n  lease 2h\n}\n", 4, 3,
+			 "lease is given twice in this subnet statement (first at line 3, column 3)");
+}
+
+/* Lists: the values after the key on the same line, while they look like
+ * elements; at least min, at most max. */
+static void test_lists(void **state)
+{
+	const struct policy_subnet *sn = &pol.dhcp.subnets[0];
+
+	(void)state;
+	/* A list ends at the next setting, at a '}' or at the end of the line. */
+	assert_parses(PROXY "subnet 10.0.0.0/8 dns 10.0.0.1 10.0.0.2 lease 1h\n");
+	assert_int_equal(sn->n_dns, 2);
+	assert_int_equal(sn->lease_s, 3600);
+	assert_parses(PROXY "subnet 10.0.0.0/8 { dns 10.0.0.1 \"10.0.0.2\" }\n");
+	assert_int_equal(sn->n_dns, 2);
+	assert_int_equal(sn->dns[1].s_addr, addr("10.0.0.2"));
+	assert_parses(PROXY "subnet 10.0.0.0/8 {\n  dns 10.0.0.1\n  lease 1h\n}\n");
+	assert_int_equal(sn->n_dns, 1);
+	assert_parses(PROXY "class uefi match arch 7 9 boot tftp \"ipxe.efi\"\n");
+	assert_int_equal(pol.dhcp.classes[0].n_arch, 2);
+	assert_int_equal(pol.dhcp.classes[0].boot.proto, POLICY_BOOT_TFTP);
+
+	/* Too few. */
+	assert_one_error(PROXY "subnet 10.0.0.0/8 dns\n", 2, 22,
+			 "missing value for dns in subnet before end of line (expected IPv4 addresses, "
+			 "e.g. 10.33.1.1 10.33.1.2)");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 dns lease 1h\n", 2, 23,
+			 "missing value for dns in subnet before \"lease\" (expected IPv4 addresses, "
+			 "e.g. 10.33.1.1 10.33.1.2)");
+	assert_one_error("dhcp authoritative\nsubnet 10.0.0.0/8 range 10.0.0.1\n", 2, 33,
+			 "missing value for range in subnet before end of line (expected two IPv4 addresses, "
+			 "e.g. 10.33.1.100 10.33.1.200)");
+	assert_one_error("dhcp authoritative\nsubnet 10.0.0.0/8 { range 10.0.0.1 }\n", 2, 36,
+			 "missing value for range in subnet before '}' (expected two IPv4 addresses, "
+			 "e.g. 10.33.1.100 10.33.1.200)");
+	/* A list does not continue on the next line. */
+	assert_error("dhcp authoritative\nsubnet 10.0.0.0/8 {\n  range 10.0.0.1\n  10.0.0.9\n}\n", 3, 17,
+		     "missing value for range in subnet before end of line (expected two IPv4 addresses, "
+		     "e.g. 10.33.1.100 10.33.1.200)");
+	assert_int_equal(errs.total, 2);
+	assert_int_equal(errs.e[1].line, 4);
+	assert_int_equal(errs.e[1].column, 3);
+	assert_memory_equal(errs.e[1].message, "unknown setting \"10.0.0.9\" in subnet", 35);
+
+	/* Too many: reported at the first extra value, the rest skipped. */
+	assert_one_error(PROXY "subnet 10.0.0.0/8 dns 1.1.1.1 2.2.2.2 3.3.3.3 4.4.4.4 5.5.5.5 6.6.6.6 lease 1h\n",
+			 2, 55, "too many values for dns (at most 4)");
+	assert_one_error("dhcp authoritative\nsubnet 10.0.0.0/8 range 10.0.0.1 10.0.0.2 10.0.0.3\n", 2, 43,
+			 "too many values for range (at most 2)");
+	assert_one_error(PROXY "class a match arch 1 2 3 4 5 6 7 8 9 10 boot tftp \"x\"\n", 2, 36,
+			 "too many values for match arch (at most 8)");
+
+	/* Each value is checked; an element may not repeat. */
+	assert_one_error(PROXY "subnet 10.0.0.0/8 dns 10.0.0.1 10.0.0.256\n", 2, 32,
+			 "dns 10.0.0.256 is not valid (expected IPv4 addresses, e.g. 10.33.1.1 10.33.1.2)");
+	assert_error(PROXY "subnet 10.0.0.0/8 dns 0.0.0.1 127.0.0.1\n", 2, 23,
+		     "dns 0.0.0.1 is not a usable address (0.0.0.0/8)");
+	assert_int_equal(errs.total, 2);
+	assert_int_equal(errs.e[1].column, 31);
+	assert_string_equal(errs.e[1].message, "dns 127.0.0.1 is a loopback address (127.0.0.0/8)");
+	assert_one_error(PROXY "subnet 10.0.0.0/8 dns 10.0.0.1 10.0.0.2 \"10.0.0.1\"\n", 2, 41,
+			 "dns \"10.0.0.1\" is listed twice");
+	assert_one_error(PROXY "class a match arch 7 9 7 boot tftp \"x\"\n", 2, 24, "match arch 7 is listed twice");
+
+	/* A repeated list setting is skipped whole. */
+	assert_one_error(PROXY "subnet 10.0.0.0/8 dns 10.0.0.1 dns 10.0.0.2 10.0.0.3 lease 1h\n", 2, 32,
+			 "dns is given twice in this subnet statement (first at line 2, column 19)");
+}
+
+static void test_hosts(void **state)
+{
+	const struct policy_host *h = &pol.dhcp.hosts[0];
+
+	(void)state;
+	assert_parses(AUTH "host web01 mac 00:0c:29:f6:07:ca address 10.33.1.65 kickstart centos7\n");
+	assert_int_equal(pol.dhcp.n_hosts, 1);
+	assert_string_equal(h->name, "web01");
+	assert_memory_equal(h->mac, "\x00\x0c\x29\xf6\x07\xca", 6);
+	assert_int_equal(h->address.s_addr, addr("10.33.1.65"));
+	assert_string_equal(h->kickstart, "centos7");
+	assert_int_equal(h->boot.proto, POLICY_BOOT_NONE);
+	assert_string_equal(h->boot.path, "");
+
+	assert_parses(PROXY "host db01 mac 00:0C:29:AA:BB:CC boot tftp \"special/undionly.kpxe\"\n");
+	assert_string_equal(h->name, "db01");
+	assert_memory_equal(h->mac, "\x00\x0c\x29\xaa\xbb\xcc", 6);
+	assert_int_equal(h->address.s_addr, 0);
+	assert_string_equal(h->kickstart, "");
+	assert_int_equal(h->boot.proto, POLICY_BOOT_TFTP);
+	assert_string_equal(h->boot.path, "special/undionly.kpxe");
+
+	assert_parses(PROXY "host \"a-1\" {\n  mac 00-0c-29-aa-bb-cc\n  boot https \"/boot/${hostname}.ipxe\"\n}\n"
+			    "host B mac 02:00:00:00:00:01 kickstart \"rhel9.2_x-y\"\n");
+	assert_int_equal(pol.dhcp.n_hosts, 2);
+	assert_string_equal(h->name, "a-1");
+	assert_memory_equal(h->mac, "\x00\x0c\x29\xaa\xbb\xcc", 6);
+	assert_int_equal(h->boot.proto, POLICY_BOOT_HTTPS);
+	assert_string_equal(pol.dhcp.hosts[1].name, "B");
+	assert_string_equal(pol.dhcp.hosts[1].kickstart, "rhel9.2_x-y");
+
+	/* Names: one DNS label. */
+	assert_parses(PROXY "host a23456789012345678901234567890123456789012345678901234567890123 "
+			    "mac 02:00:00:00:00:01\n");
+	assert_int_equal(strlen(h->name), 63);
+	assert_one_error(PROXY "host a234567890123456789012345678901234567890123456789012345678901234 "
+			       "mac 02:00:00:00:00:01\n", 2, 6,
+			 "host name \"a234567890123456789012345678901234567890...\" is too long (at most 63 characters)");
+	assert_one_error(PROXY "host -web mac 02:00:00:00:00:01\n", 2, 6,
+			 "host name \"-web\" must not begin or end with '-'");
+	assert_one_error(PROXY "host web- mac 02:00:00:00:00:01\n", 2, 6,
+			 "host name \"web-\" must not begin or end with '-'");
+	assert_one_error(PROXY "host web.lab mac 02:00:00:00:00:01\n", 2, 6,
+			 "host name \"web.lab\" contains '.' (allowed: letters, digits and '-')");
+	assert_one_error(PROXY "host \"web 1\" mac 02:00:00:00:00:01\n", 2, 6,
+			 "host name \"web 1\" contains byte 0x20 (allowed: letters, digits and '-')");
+	assert_one_error(PROXY "host \"\" mac 02:00:00:00:00:01\n", 2, 6, "host name \"\" is empty");
+	assert_one_error(PROXY "host\n", 2, 5, "missing host name (e.g. host web01 mac 00:0c:29:f6:07:ca)");
+	assert_one_error(PROXY "host { mac 02:00:00:00:00:01 }\n", 2, 6,
+			 "missing host name (e.g. host web01 mac 00:0c:29:f6:07:ca)");
+
+	/* mac is required; the rest is optional. */
+	assert_one_error(PROXY "host web01\n", 2, 6, "host web01 needs a mac (e.g. host web01 mac 00:0c:29:f6:07:ca)");
+	assert_one_error(PROXY "host web01 address 10.0.0.1\n", 2, 6,
+			 "host web01 needs a mac (e.g. host web01 mac 00:0c:29:f6:07:ca)");
+	assert_one_error(PROXY "host web01 mac 02:00:00:00:00:01 ip 10.0.0.1\n", 2, 34,
+			 "unknown setting \"ip\" in host (expected one of: mac, address, kickstart, boot)");
+	assert_one_error(PROXY "host web01 mac 02:00:00:00:00:01 address 10.0.0.0.1\n", 2, 42,
+			 "address 10.0.0.0.1 is not valid (expected an IPv4 address, e.g. 10.33.1.165)");
+	assert_one_error(PROXY "host web01 mac 02:00:00:00:00:01 address 255.255.255.255\n", 2, 42,
+			 "address 255.255.255.255 is the broadcast address");
+	assert_one_error(PROXY "host web01 mac 02:00:00:00:00:01 kickstart .hidden\n", 2, 44,
+			 "kickstart .hidden must begin with a letter or digit");
+	assert_one_error(PROXY "host web01 mac 02:00:00:00:00:01 kickstart \"a/b\"\n", 2, 44,
+			 "kickstart \"a/b\" contains '/' (allowed: letters, digits, _ . -)");
+	assert_one_error(PROXY "host web01 mac 02:00:00:00:00:01 kickstart a2345678901234567890123456789012\n",
+			 2, 44, "kickstart a2345678901234567890123456789012 is too long (at most 31 characters)");
+	assert_one_error(PROXY "host web01 mac 02:00:00:00:00:01 mac 02:00:00:00:00:02\n", 2, 34,
+			 "mac is given twice in this host statement (first at line 2, column 12)");
+
+	/* Unique names (as DNS compares them), MACs and addresses. */
+	assert_one_error(PROXY "host web01 mac 02:00:00:00:00:01\nhost WEB01 mac 02:00:00:00:00:02\n", 3, 6,
+			 "host WEB01 is already defined at line 2");
+	assert_one_error(PROXY "host a mac 02:00:00:00:00:01\n\nhost b mac 02-00-00-00-00-01\n", 4, 12,
+			 "mac 02:00:00:00:00:01 is already used by host a at line 2");
+	assert_one_error(PROXY "host a mac 02:00:00:00:00:01 address 10.0.0.1\n"
+			       "host b mac 02:00:00:00:00:02 address 10.0.0.1\n", 3, 38,
+			 "address 10.0.0.1 is already used by host a at line 2");
+	/* In proxy mode an address is not checked against subnets. */
+	assert_parses(PROXY "host a mac 02:00:00:00:00:01 address 10.0.0.1\n");
+	assert_int_equal(h->address.s_addr, addr("10.0.0.1"));
+}
+
+static void test_macs(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *bytes;
+	} good[] = {
+		{ "00:0c:29:f6:07:ca", "\x00\x0c\x29\xf6\x07\xca" },
+		{ "00:0C:29:F6:07:CA", "\x00\x0c\x29\xf6\x07\xca" },
+		{ "00-0c-29-F6-07-ca", "\x00\x0c\x29\xf6\x07\xca" },
+		{ "\"fe:ff:ff:ff:ff:ff\"", "\xfe\xff\xff\xff\xff\xff" },
+		{ "02:00:00:00:00:00", "\x02\x00\x00\x00\x00\x00" },
+	};
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{ "00:0c:29:f6:07", "mac 00:0c:29:f6:07 is not valid (expected a MAC address, e.g. 00:0c:29:f6:07:ca)" },
+		{ "00:0c:29:f6:07:ca:01", "mac 00:0c:29:f6:07:ca:01 is not valid (expected a MAC address, e.g. 00:0c:29:f6:07:ca)" },
+		{ "0:c:29:f6:7:ca", "mac 0:c:29:f6:7:ca is not valid (expected a MAC address, e.g. 00:0c:29:f6:07:ca)" },
+		{ "00:0c-29:f6:07:ca", "mac 00:0c-29:f6:07:ca is not valid (expected a MAC address, e.g. 00:0c:29:f6:07:ca)" },
+		{ "00.0c.29.f6.07.ca", "mac 00.0c.29.f6.07.ca is not valid (expected a MAC address, e.g. 00:0c:29:f6:07:ca)" },
+		{ "000c29f607ca", "mac 000c29f607ca is not valid (expected a MAC address, e.g. 00:0c:29:f6:07:ca)" },
+		{ "00:0g:29:f6:07:ca", "mac 00:0g:29:f6:07:ca is not valid (expected a MAC address, e.g. 00:0c:29:f6:07:ca)" },
+		{ "00:00:00:00:00:00", "mac 00:00:00:00:00:00 is all zero; no client has it" },
+		{ "01:00:5e:00:00:01", "mac 01:00:5e:00:00:01 is a group (multicast) address; no client has it" },
+		{ "ff:ff:ff:ff:ff:ff", "mac ff:ff:ff:ff:ff:ff is a group (multicast) address; no client has it" },
+	};
+	char text[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		snprintf(text, sizeof text, PROXY "host h mac %s\ndeny mac %s\n", good[i].text,
+			 strcmp(good[i].bytes, "\x02") == 0 ? "04:00:00:00:00:00" : "02:00:00:00:00:01");
+		assert_parses(text);
+		assert_memory_equal(pol.dhcp.hosts[0].mac, good[i].bytes, 6);
+		snprintf(text, sizeof text, PROXY "deny mac %s\n", good[i].text);
+		assert_parses(text);
+		assert_memory_equal(pol.dhcp.deny[0], good[i].bytes, 6);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, PROXY "host h mac %s\n", bad[i].text);
+		assert_one_error(text, 2, 12, bad[i].msg);
+		snprintf(text, sizeof text, PROXY "deny mac %s\n", bad[i].text);
+		assert_one_error(text, 2, 10, bad[i].msg);
+	}
+}
+
+static void test_deny(void **state)
+{
+	(void)state;
+	assert_parses(PROXY "deny mac 00:0c:29:5e:f2:3f\ndeny { mac 00:0c:29:5e:f2:40 }\n");
+	assert_int_equal(pol.dhcp.n_deny, 2);
+	assert_memory_equal(pol.dhcp.deny[0], "\x00\x0c\x29\x5e\xf2\x3f", 6);
+	assert_memory_equal(pol.dhcp.deny[1], "\x00\x0c\x29\x5e\xf2\x40", 6);
+	assert_one_error(PROXY "deny\n", 2, 1, "deny needs a mac (e.g. deny mac 00:0c:29:5e:f2:3f)");
+	assert_one_error(PROXY "deny mac\n", 2, 9,
+			 "missing value for mac in deny before end of line (expected a MAC address, "
+			 "e.g. 00:0c:29:f6:07:ca)");
+	assert_one_error(PROXY "deny arch 7\n", 2, 6, "unknown setting \"arch\" in deny (expected one of: mac)");
+	assert_one_error(PROXY "deny mac 02:00:00:00:00:01 mac 02:00:00:00:00:02\n", 2, 28,
+			 "mac is given twice in this deny statement (first at line 2, column 6)");
+	assert_one_error(PROXY "deny mac 02:00:00:00:00:01\ndeny mac 02-00-00-00-00-01\n", 3, 10,
+			 "mac 02:00:00:00:00:01 is already denied at line 2");
+	/* A denied MAC cannot also be served as a host, in either order. */
+	assert_one_error(PROXY "deny mac 02:00:00:00:00:01\nhost h mac 02:00:00:00:00:01\n", 2, 10,
+			 "mac 02:00:00:00:00:01 is denied here but served as host h at line 3");
+	assert_one_error(PROXY "host h mac 02:00:00:00:00:01\ndeny mac 02:00:00:00:00:01\n", 3, 10,
+			 "mac 02:00:00:00:00:01 is denied here but served as host h at line 2");
+}
+
+static void test_classes(void **state)
+{
+	const struct policy_class *c = &pol.dhcp.classes[0];
+
+	(void)state;
+	assert_parses(PROXY
+		      "class bios   match arch 0               boot tftp \"undionly.kpxe\"\n"
+		      "class uefi   match arch 7 9             boot tftp \"ipxe.efi\"\n"
+		      "class arm64  match arch 11              boot tftp \"arm64/ipxe.efi\"\n"
+		      "class httpboot match vendor-class \"HTTPClient\" boot http \"/boot/ipxe.efi\"\n"
+		      "class ipxe   match user-class \"iPXE\"    boot https \"/boot/${class}.ipxe\"\n"
+		      "class all    match arch 65535 match user-class x match vendor-class \"PXEClient:Arch\" "
+		      "boot tftp y\n"
+		      "class rest   match any                  boot tftp \"z\"\n");
+	assert_int_equal(pol.dhcp.n_classes, 7);
+	assert_string_equal(c[0].name, "bios");
+	assert_int_equal(c[0].n_arch, 1);
+	assert_int_equal(c[0].arch[0], 0);
+	assert_string_equal(c[0].user_class, "");
+	assert_string_equal(c[0].vendor_class, "");
+	assert_int_equal(c[0].boot.proto, POLICY_BOOT_TFTP);
+	assert_string_equal(c[0].boot.path, "undionly.kpxe");
+	assert_int_equal(c[1].n_arch, 2);
+	assert_int_equal(c[1].arch[0], 7);
+	assert_int_equal(c[1].arch[1], 9);
+	assert_int_equal(c[2].arch[0], 11);
+	assert_string_equal(c[3].vendor_class, "HTTPClient");
+	assert_int_equal(c[3].n_arch, 0);
+	assert_int_equal(c[3].boot.proto, POLICY_BOOT_HTTP);
+	assert_string_equal(c[3].boot.path, "/boot/ipxe.efi");
+	assert_string_equal(c[4].user_class, "iPXE");
+	assert_int_equal(c[4].boot.proto, POLICY_BOOT_HTTPS);
+	assert_string_equal(c[4].boot.path, "/boot/${class}.ipxe");
+	assert_int_equal(c[5].arch[0], 65535);
+	assert_string_equal(c[5].user_class, "x");
+	assert_string_equal(c[5].vendor_class, "PXEClient:Arch");
+	assert_string_equal(c[6].name, "rest");
+	assert_int_equal(c[6].n_arch, 0);
+	assert_string_equal(c[6].user_class, "");
+	assert_string_equal(c[6].vendor_class, "");
+
+	/* Names. */
+	assert_one_error(PROXY "class\n", 2, 6,
+			 "missing class name (e.g. class uefi match arch 7 9 boot tftp \"ipxe.efi\")");
+	assert_one_error(PROXY "class -x match any boot tftp x\n", 2, 7,
+			 "class name \"-x\" must begin with a letter or digit");
+	assert_one_error(PROXY "class a/b match any boot tftp x\n", 2, 7,
+			 "class name \"a/b\" contains '/' (allowed: letters, digits, _ . -)");
+	assert_one_error(PROXY "class a2345678901234567890123456789012 match any boot tftp x\n", 2, 7,
+			 "class name \"a2345678901234567890123456789012\" is too long (at most 31 characters)");
+	assert_one_error(PROXY "class a match arch 7 boot tftp x\nclass a match arch 9 boot tftp y\n", 3, 7,
+			 "class a is already defined at line 2");
+
+	/* Required parts. */
+	assert_one_error(PROXY "class a boot tftp x\n", 2, 7,
+			 "class a needs a match (match arch, match user-class, match vendor-class or match any)");
+	assert_one_error(PROXY "class a match arch 7\n", 2, 7, "class a needs a boot target (e.g. boot tftp \"ipxe.efi\")");
+
+	/* match: a criterion word, then its value. */
+	assert_one_error(PROXY "class a match mac 02:00:00:00:00:01 boot tftp x\n", 2, 15,
+			 "unknown match criterion \"mac\" in class (expected one of: arch, user-class, vendor-class, any)");
+	assert_one_error(PROXY "class a match\n", 2, 14,
+			 "missing criterion after match in class before end of line (expected one of: arch, "
+			 "user-class, vendor-class, any)");
+	assert_one_error(PROXY "class a match \"arch\" 7 boot tftp x\n", 2, 15,
+			 "missing criterion after match in class before string \"arch\" (expected one of: arch, "
+			 "user-class, vendor-class, any)");
+	assert_one_error(PROXY "class a match arch boot tftp x\n", 2, 20,
+			 "missing value for match arch in class before \"boot\" (expected client architecture "
+			 "numbers, e.g. 7 9)");
+	assert_one_error(PROXY "class a match arch 65536 boot tftp x\n", 2, 20,
+			 "match arch 65536 is out of range (0..65535)");
+	assert_one_error(PROXY "class a match arch 7x boot tftp x\n", 2, 20,
+			 "match arch 7x is not valid (expected client architecture numbers, e.g. 7 9)");
+	assert_one_error(PROXY "class a match user-class \"\" boot tftp x\n", 2, 26,
+			 "match user-class \"\" must not be empty");
+	assert_one_error(PROXY "class a match vendor-class \"0123456789012345678901234567890x\" boot tftp x\n",
+			 2, 28, "match vendor-class \"0123456789012345678901234567890x\" is too long (at most 31 bytes)");
+	assert_one_error(PROXY "class a match user-class\n", 2, 25,
+			 "missing value for match user-class in class before end of line (expected a user class, "
+			 "e.g. \"iPXE\")");
+	/* Criteria of different kinds combine; the same kind twice does not. */
+	assert_one_error(PROXY "class a match arch 7 match arch 9 boot tftp x\n", 2, 22,
+			 "match arch is given twice in this class statement (first at line 2, column 9)");
+	assert_one_error(PROXY "class a match user-class a match user-class b boot tftp x\n", 2, 28,
+			 "match user-class is given twice in this class statement (first at line 2, column 9)");
+	assert_one_error(PROXY "class a match any match arch 7 boot tftp x\n", 2, 15,
+			 "match any cannot be combined with other match criteria");
+	assert_one_error(PROXY "class a match arch 7 match any boot tftp x\n", 2, 28,
+			 "match any cannot be combined with other match criteria");
+	assert_one_error(PROXY "class a match any match any boot tftp x\n", 2, 19,
+			 "match any is given twice in this class statement (first at line 2, column 9)");
+	/* A class after one that matches everything would never be chosen. */
+	assert_one_error(PROXY "class rest match any boot tftp x\nclass uefi match arch 7 boot tftp y\n", 3, 7,
+			 "class uefi can never match: class rest at line 2 matches every client first");
+
+	/* boot: one protocol word and a path, once. */
+	assert_one_error(PROXY "class a match any boot ftp x\n", 2, 24,
+			 "unknown boot protocol \"ftp\" in class (expected one of: tftp, http, https)");
+	assert_one_error(PROXY "class a match any boot\n", 2, 23,
+			 "missing protocol after boot in class before end of line (expected one of: tftp, http, https)");
+	assert_one_error(PROXY "class a match any boot tftp\n", 2, 28,
+			 "missing value for boot tftp in class before end of line (expected a file name relative "
+			 "to the TFTP root, e.g. \"ipxe.efi\")");
+	assert_one_error(PROXY "class a match any boot https { }\n", 2, 30,
+			 "missing value for boot https in class before '{' (expected a URL path, e.g. \"/boot/ipxe.efi\")");
+	assert_one_error(PROXY "class a match any boot tftp x boot http \"/y\"\n", 2, 31,
+			 "boot is given twice in this class statement (first at line 2, column 19)");
+	assert_one_error(PROXY "class a match any boot tftp x boot tftp y\n", 2, 31,
+			 "boot is given twice in this class statement (first at line 2, column 19)");
+	assert_one_error(PROXY "class a match any bot tftp x\n", 2, 19,
+			 "unknown setting \"bot\" in class (expected one of: match, boot)");
+}
+
+static void test_boot_paths(void **state)
+{
+	const struct policy_boot *b = &pol.dhcp.classes[0].boot;
+	static const char *const vars[] = { "${class}", "${mac}", "${hostname}", "${ip}", "${arch}" };
+	char text[256];
+
+	(void)state;
+	assert_parses(PROXY "class a match any boot tftp \"efi//x64///ipxe.efi\"\n");
+	assert_string_equal(b->path, "efi/x64/ipxe.efi");
+	assert_parses(PROXY "class a match any boot tftp ...x/..y/z.\n");
+	assert_string_equal(b->path, "...x/..y/z.");
+	assert_parses(PROXY "class a match any boot http \"/a//b/?x=../y#z\"\n");
+	assert_string_equal(b->path, "/a//b/?x=../y#z");
+	assert_int_equal(b->proto, POLICY_BOOT_HTTP);
+	assert_parses(PROXY "class a match any boot https \"/$x/{y}/$/${mac}${ip}$\"\n");
+	assert_string_equal(b->path, "/$x/{y}/$/${mac}${ip}$");
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+		snprintf(text, sizeof text, PROXY "class a match any boot tftp \"boot/%s/%s.efi\"\n", vars[i], vars[i]);
+		assert_parses(text);
+		snprintf(text, sizeof text, "/boot/%s/%s.efi", vars[i], vars[i]);
+		assert_string_equal(b->path, text + 1);
+	}
+
+	/* TFTP: a relative file name without "." or ".." components. */
+	assert_one_error(PROXY "class a match any boot tftp \"/ipxe.efi\"\n", 2, 29,
+			 "boot tftp \"/ipxe.efi\" must be relative to the TFTP root (no leading '/')");
+	assert_one_error(PROXY "class a match any boot tftp \"\"\n", 2, 29, "boot tftp \"\" must not be empty");
+	assert_one_error(PROXY "class a match any boot tftp a/../../etc/passwd\n", 2, 29,
+			 "boot tftp a/../../etc/passwd must not contain \".\" or \"..\" components");
+	assert_one_error(PROXY "class a match any boot tftp ./x\n", 2, 29,
+			 "boot tftp ./x must not contain \".\" or \"..\" components");
+	assert_one_error(PROXY "class a match any boot tftp \"efi\\\\ipxe.efi\"\n", 2, 29,
+			 "boot tftp \"efi\\\\ipxe.efi\" must not contain '\\' (TFTP names use '/')");
+	assert_one_error(PROXY "class a match any boot tftp efi/\n", 2, 29,
+			 "boot tftp efi/ must name a file (no trailing '/')");
+	/* HTTP(S): the absolute path of a URL. */
+	assert_one_error(PROXY "class a match any boot http ipxe.efi\n", 2, 29,
+			 "boot http ipxe.efi must be an absolute URL path (starting with '/')");
+	assert_one_error(PROXY "class a match any boot https \"\"\n", 2, 30,
+			 "boot https \"\" must be an absolute URL path (starting with '/')");
+	assert_one_error(PROXY "class a match any boot http \"/a b\"\n", 2, 29,
+			 "boot http \"/a b\" must be printable ASCII without spaces, '\"' or '\\' "
+			 "(write other characters %-encoded)");
+	assert_one_error(PROXY "class a match any boot http \"/caf\xc3\xa9\"\n", 2, 29,
+			 "boot http \"/caf\\xc3\\xa9\" must be printable ASCII without spaces, '\"' or '\\' "
+			 "(write other characters %-encoded)");
+	assert_one_error(PROXY "class a match any boot http /a/../b\n", 2, 29,
+			 "boot http /a/../b must not contain \".\" or \"..\" components");
+	assert_one_error(PROXY "class a match any boot https \"/a/.\"\n", 2, 30,
+			 "boot https \"/a/.\" must not contain \".\" or \"..\" components");
+
+	/* Variables: reported at the '$', counting characters as written. */
+	assert_one_error(PROXY "class a match any boot tftp \"x/${uuid}.efi\"\n", 2, 32,
+			 "unknown variable \"${uuid}\" in the path of boot tftp "
+			 "(known: ${class} ${mac} ${hostname} ${ip} ${arch})");
+	assert_one_error(PROXY "class a match any boot https \"/${}\"\n", 2, 32,
+			 "unknown variable \"${}\" in the path of boot https "
+			 "(known: ${class} ${mac} ${hostname} ${ip} ${arch})");
+	assert_one_error(PROXY "class a match any boot https \"/${CLASS}\"\n", 2, 32,
+			 "unknown variable \"${CLASS}\" in the path of boot https "
+			 "(known: ${class} ${mac} ${hostname} ${ip} ${arch})");
+	assert_one_error(PROXY "class a match any boot tftp \"${mac}/${mac\"\n", 2, 37,
+			 "unterminated ${ in the path of boot tftp (missing '}')");
+	/* Escapes take two characters, UTF-8 characters one. */
+	assert_one_error(PROXY "class a match any boot tftp \"\\\"q\\\"${x}\"\n", 2, 35,
+			 "unknown variable \"${x}\" in the path of boot tftp "
+			 "(known: ${class} ${mac} ${hostname} ${ip} ${arch})");
+	assert_one_error(PROXY "class a match any boot tftp \"caf\xc3\xa9\\\"/${x}\"\n", 2, 37,
+			 "unknown variable \"${x}\" in the path of boot tftp "
+			 "(known: ${class} ${mac} ${hostname} ${ip} ${arch})");
+	/* The same rules for a host's boot override. */
+	assert_one_error(PROXY "host h mac 02:00:00:00:00:01 boot tftp \"${host}\"\n", 2, 41,
+			 "unknown variable \"${host}\" in the path of boot tftp "
+			 "(known: ${class} ${mac} ${hostname} ${ip} ${arch})");
+	assert_one_error(PROXY "host h mac 02:00:00:00:00:01 boot tftp a boot https \"/b\"\n", 2, 42,
+			 "boot is given twice in this host statement (first at line 2, column 30)");
+}
+
+/* Checks that need the whole file: reported at the word that breaks them,
+ * in file order, after the errors found while reading. */
+static void test_dhcp_cross_checks(void **state)
+{
+	(void)state;
+	/* Host addresses in authoritative mode: in a subnet, outside its range. */
+	assert_parses(AUTH "host a mac 02:00:00:00:00:01 address 10.33.1.99\n"
+			   "host b mac 02:00:00:00:00:02 address 10.33.1.201\n"
+			   "host c mac 02:00:00:00:00:03 address 10.33.255.254\n");
+	assert_int_equal(pol.dhcp.n_hosts, 3);
+	assert_one_error(AUTH "host a mac 02:00:00:00:00:01 address 10.34.1.1\n", 3, 38,
+			 "host a: fixed address 10.34.1.1 is in none of the subnets");
+	assert_one_error(AUTH "host a mac 02:00:00:00:00:01 address 10.33.1.100\n", 3, 38,
+			 "host a: fixed address 10.33.1.100 inside range 10.33.1.100-10.33.1.200: "
+			 "it could be given to another client");
+	assert_one_error(AUTH "host a mac 02:00:00:00:00:01 address 10.33.1.200\n", 3, 38,
+			 "host a: fixed address 10.33.1.200 inside range 10.33.1.100-10.33.1.200: "
+			 "it could be given to another client");
+	assert_one_error(AUTH "host a mac 02:00:00:00:00:01 address 10.33.0.0\n", 3, 38,
+			 "host a: fixed address 10.33.0.0 is the network address of subnet 10.33.0.0/16");
+	assert_one_error(AUTH "host a mac 02:00:00:00:00:01 address 10.33.255.255\n", 3, 38,
+			 "host a: fixed address 10.33.255.255 is the broadcast address of subnet 10.33.0.0/16");
+	/* The subnet may come after the host. */
+	assert_parses("host a mac 02:00:00:00:00:01 address 10.40.0.9\ndhcp authoritative\nsubnet 10.40.0.0/24\n");
+	assert_one_error("host a mac 02:00:00:00:00:01 address 10.40.0.9\ndhcp authoritative\n"
+			 "subnet 10.40.0.0/24 range 10.40.0.2 10.40.0.99\n", 1, 38,
+			 "host a: fixed address 10.40.0.9 inside range 10.40.0.2-10.40.0.99: it could be given to another client");
+
+	/* Subnets must not overlap. */
+	assert_one_error(PROXY "subnet 10.33.0.0/16\nsubnet 10.34.0.0/16\nsubnet 10.33.128.0/24\n", 4, 8,
+			 "subnet 10.33.128.0/24 overlaps subnet 10.33.0.0/16 at line 2");
+	assert_one_error(PROXY "subnet 10.33.7.0/24\nsubnet 10.0.0.0/8\n", 3, 8,
+			 "subnet 10.0.0.0/8 overlaps subnet 10.33.7.0/24 at line 2");
+	assert_one_error(PROXY "subnet 10.33.7.0/24\nsubnet 10.33.7.0/24\n", 3, 8,
+			 "subnet 10.33.7.0/24 overlaps subnet 10.33.7.0/24 at line 2");
+	assert_parses(PROXY "subnet 10.33.7.0/25\nsubnet 10.33.7.128/25\n");
+
+	/* Proxy mode hands out no addresses: a range is refused, wherever the
+	 * dhcp statement is. */
+	assert_one_error(PROXY "subnet 10.33.0.0/16 {\n  range 10.33.1.1 10.33.1.9\n}\n", 3, 3,
+			 "range in dhcp proxy mode: proxy mode hands out no addresses (the other DHCP server does)");
+	assert_one_error("subnet 10.33.0.0/16 range 10.33.1.1 10.33.1.9\n" PROXY, 1, 21,
+			 "range in dhcp proxy mode: proxy mode hands out no addresses (the other DHCP server does)");
+
+	/* Several: in file order, after the reading errors. */
+	static const char text[] =
+		"host late mac 02:00:00:00:00:09 address 10.99.0.1\n"  /* 1: in no subnet */
+		"dhcp authoritative\n"                                  /* 2 */
+		"subnet 10.33.0.0/16 range 10.33.1.100 10.33.1.200\n"   /* 3 */
+		"subnet 10.33.1.0/24\n"                                 /* 4: overlaps */
+		"deny mac 02:00:00:00:00:01\n"                          /* 5: is host a */
+		"host a mac 02:00:00:00:00:01 address 10.33.1.150\n"    /* 6: inside range */
+		"subnet 10.35.0.0/16 lease 1\n";                        /* 7: read error */
+	static const struct {
+		unsigned line, column;
+		const char *start;
+	} want[] = {
+		{ 7, 27, "lease 1 is out of range" },
+		{ 1, 41, "host late: fixed address 10.99.0.1 is in none" },
+		{ 4, 8, "subnet 10.33.1.0/24 overlaps subnet 10.33.0.0/16" },
+		{ 5, 10, "mac 02:00:00:00:00:01 is denied here but served as host a at line 6" },
+		{ 6, 38, "host a: fixed address 10.33.1.150 inside range" },
+	};
+
+	assert_int_equal(parse(text), -1);
+	assert_int_equal(errs.total, 5);
+	for (size_t i = 0; i < errs.count; i++) {
+		assert_int_equal(errs.e[i].line, want[i].line);
+		assert_int_equal(errs.e[i].column, want[i].column);
+		assert_memory_equal(errs.e[i].message, want[i].start, strlen(want[i].start));
+	}
+}
+
+static void test_dhcp_limits(void **state)
+{
+	static char text[POLICY_MAX_HOSTS * 64 + 256];
+	size_t used;
+
+	(void)state;
+	used = (size_t)snprintf(text, sizeof text, PROXY);
+	for (int i = 0; i < POLICY_MAX_SUBNETS; i++)
+		used += (size_t)snprintf(text + used, sizeof text - used, "subnet 10.%d.0.0/16\n", i);
+	assert_parses(text);
+	assert_int_equal(pol.dhcp.n_subnets, POLICY_MAX_SUBNETS);
+	assert_int_equal(pol.dhcp.subnets[POLICY_MAX_SUBNETS - 1].network.s_addr, addr("10.31.0.0"));
+	snprintf(text + used, sizeof text - used, "subnet 10.99.0.0/16 lease 1\n");
+	/* Past the limit, the statement's settings are still checked. */
+	assert_error(text, POLICY_MAX_SUBNETS + 2, 1, "too many subnets (at most 32)");
+	assert_int_equal(errs.total, 2);
+	assert_string_equal(errs.e[1].message, "lease 1 is out of range (60s..365d)");
+
+	used = (size_t)snprintf(text, sizeof text, "dhcp authoritative\nsubnet 10.0.0.0/8\n");
+	for (int i = 0; i < POLICY_MAX_HOSTS; i++)
+		used += (size_t)snprintf(text + used, sizeof text - used,
+					 "host h%d mac 02:00:00:00:%02x:%02x address 10.1.%d.%d\n", i, i >> 8, i & 255,
+					 i >> 8, i & 255);
+	assert_parses(text);
+	assert_int_equal(pol.dhcp.n_hosts, POLICY_MAX_HOSTS);
+	assert_string_equal(pol.dhcp.hosts[POLICY_MAX_HOSTS - 1].name, "h2047");
+	assert_memory_equal(pol.dhcp.hosts[POLICY_MAX_HOSTS - 1].mac, "\x02\x00\x00\x00\x07\xff", 6);
+	snprintf(text + used, sizeof text - used, "host x mac 02:00:00:00:99:99\n");
+	assert_one_error(text, POLICY_MAX_HOSTS + 3, 1, "too many hosts (at most 2048)");
+
+	used = (size_t)snprintf(text, sizeof text, PROXY);
+	for (int i = 0; i < POLICY_MAX_DENY; i++)
+		used += (size_t)snprintf(text + used, sizeof text - used, "deny mac 02:00:00:00:%02x:%02x\n",
+					 i >> 8, i & 255);
+	assert_parses(text);
+	assert_int_equal(pol.dhcp.n_deny, POLICY_MAX_DENY);
+	snprintf(text + used, sizeof text - used, "deny mac 02:00:00:00:99:99\n");
+	assert_one_error(text, POLICY_MAX_DENY + 2, 1, "too many deny statements (at most 1024)");
+
+	used = (size_t)snprintf(text, sizeof text, PROXY);
+	for (int i = 0; i < POLICY_MAX_CLASSES; i++)
+		used += (size_t)snprintf(text + used, sizeof text - used, "class c%d match arch %d boot tftp x\n", i, i);
+	assert_parses(text);
+	assert_int_equal(pol.dhcp.n_classes, POLICY_MAX_CLASSES);
+	snprintf(text + used, sizeof text - used, "class z match any boot tftp x\n");
+	assert_one_error(text, POLICY_MAX_CLASSES + 2, 1, "too many classes (at most 32)");
+}
+
+static void test_dhcp_block_and_line_forms_are_equivalent(void **state)
+{
+	static const char *const forms[] = {
+		"dhcp authoritative next-server 10.33.1.1 offer-hold 2m discover-rate-per-mac 3 discover-rate 400\n"
+		"subnet 10.33.0.0/16 range 10.33.1.100 10.33.1.200 router 10.33.1.254 dns 10.33.1.1 10.33.1.2 "
+		"domain lab.example lease 4000s renew 2000s rebind 3500s\n"
+		"host web01 mac 00:0c:29:f6:07:ca address 10.33.1.65 kickstart centos7 boot tftp \"w/ipxe.efi\"\n"
+		"deny mac 00:0c:29:5e:f2:3f\n"
+		"class uefi match arch 7 9 match user-class \"x\" match vendor-class PXEClient boot tftp ipxe.efi\n",
+
+		"dhcp authoritative {\n"
+		"\tnext-server 10.33.1.1\n"
+		"\toffer-hold 120s\n"
+		"\tdiscover-rate-per-mac 3\n"
+		"\tdiscover-rate 400\n"
+		"}\n"
+		"subnet 10.33.0.0/16 {\n"
+		"\trange 10.33.1.100 10.33.1.200\n"
+		"\trouter 10.33.1.254\n"
+		"\tdns 10.33.1.1 10.33.1.2\n"
+		"\tdomain \"lab.example\"\n"
+		"\tlease 4000\n"
+		"\trenew 2000s\n"
+		"\trebind 3500s\n"
+		"}\n"
+		"host web01 {\n"
+		"\tmac 00-0C-29-F6-07-CA\n"
+		"\taddress 10.33.1.65\n"
+		"\tkickstart centos7\n"
+		"\tboot tftp \"w//ipxe.efi\"\n"
+		"}\n"
+		"deny {\n\tmac 00:0c:29:5e:f2:3f\n}\n"
+		"class uefi {\n"
+		"\tmatch arch 7 9\n"
+		"\tmatch user-class \"x\"\n"
+		"\tmatch vendor-class \"PXEClient\"\n"
+		"\tboot tftp \"ipxe.efi\"\n"
+		"}\n",
+
+		"# the same in another order\n"
+		"class uefi { boot tftp ipxe.efi match vendor-class PXEClient match arch 7 9 match user-class x }\n"
+		"deny { mac 00:0c:29:5e:f2:3f }\n"
+		"host web01 { boot tftp w/ipxe.efi kickstart centos7 address 10.33.1.65 mac 00:0c:29:f6:07:ca }\n"
+		"subnet 10.33.0.0/16 { rebind 3500s renew 2000s lease 4000s domain lab.example\n"
+		"  dns 10.33.1.1 10.33.1.2 router 10.33.1.254\n"
+		"  range 10.33.1.100 10.33.1.200 }\n"
+		"dhcp authoritative { discover-rate 400 discover-rate-per-mac 3 offer-hold 2m next-server 10.33.1.1 }\n",
+	};
+	static struct policy first; /* large: not on the stack */
+
+	(void)state;
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		assert_parses(forms[i]);
+		if (i == 0) {
+			first = pol;
+			assert_int_equal(first.dhcp.mode, POLICY_DHCP_AUTHORITATIVE);
+			assert_int_equal(first.dhcp.next_server.s_addr, addr("10.33.1.1"));
+			assert_int_equal(first.dhcp.offer_hold_s, 120);
+			assert_int_equal(first.dhcp.max_discover_per_mac_s, 3);
+			assert_int_equal(first.dhcp.max_discover_per_s, 400);
+			assert_int_equal(first.dhcp.n_subnets, 1);
+			assert_int_equal(first.dhcp.subnets[0].n_dns, 2);
+			assert_int_equal(first.dhcp.n_hosts, 1);
+			assert_string_equal(first.dhcp.hosts[0].boot.path, "w/ipxe.efi");
+			assert_int_equal(first.dhcp.n_deny, 1);
+			assert_int_equal(first.dhcp.n_classes, 1);
+			assert_int_equal(first.dhcp.classes[0].n_arch, 2);
+			assert_string_equal(first.dhcp.classes[0].user_class, "x");
+			assert_string_equal(first.dhcp.classes[0].vendor_class, "PXEClient");
+		} else {
+			assert_memory_equal(&first, &pol, sizeof pol);
+		}
+	}
+}
+
+/* A failed statement does not leave a half-stored item behind. */
+static void test_dhcp_recovery(void **state)
+{
+	static const char text[] =
+		"dhcp proxy {\n"                                       /* 1 */
+		"    offer-hold 1d\n"                                  /* 2: out of range */
+		"}\n"                                                  /* 3 */
+		"subnet 10.33.0.0/16 dns 10.33.1.1 bogus 1\n"          /* 4: unknown setting */
+		"host web01 mac 00:0c:29:f6:07:ca\n"                   /* 5: fine */
+		"host web02 mac 00:0c:29:f6:07:ca\n"                   /* 6: MAC taken */
+		"host web03 { mac 00:0c:29:f6:07:cb\n"                 /* 7 */
+		"    boot tftp \"/abs\"\n"                             /* 8: absolute */
+		"}\n"                                                  /* 9 */
+		"class uefi match arch 7 9 boot tftp ipxe.efi\n"       /* 10: fine */
+		"class bios match arch 0 boot\n";                      /* 11: no protocol */
+	static const struct {
+		unsigned line, column;
+		const char *start;
+	} want[] = {
+		{ 2, 16, "offer-hold 1d is out of range (5s..1h)" },
+		{ 4, 35, "unknown setting \"bogus\" in subnet" },
+		{ 6, 16, "mac 00:0c:29:f6:07:ca is already used by host web01 at line 5" },
+		{ 8, 15, "boot tftp \"/abs\" must be relative" },
+		{ 11, 29, "missing protocol after boot in class" },
+	};
+
+	(void)state;
+	assert_int_equal(parse(text), -1);
+	assert_int_equal(errs.total, 5);
+	for (size_t i = 0; i < errs.count; i++) {
+		assert_int_equal(errs.e[i].line, want[i].line);
+		assert_int_equal(errs.e[i].column, want[i].column);
+		assert_memory_equal(errs.e[i].message, want[i].start, strlen(want[i].start));
+	}
+	assert_int_equal(pol.dhcp.n_subnets, 0);
+	assert_int_equal(pol.dhcp.n_hosts, 1);
+	assert_string_equal(pol.dhcp.hosts[0].name, "web01");
+	assert_int_equal(pol.dhcp.n_classes, 1);
+	assert_string_equal(pol.dhcp.classes[0].name, "uefi");
+}
+
 /* ---- recovery and reporting ------------------------------------------- */
 
 static void test_recovery_reports_every_error(void **state)
@@ -831,7 +1879,7 @@ static void test_recovery_reports_every_error(void **state)
 		"    timeout 0.5s\n"                              /* 8: bad duration */
 		"    retries 3\n"                                 /* 9: fine */
 		"}\n"                                             /* 10 */
-		"dhcp authoritative\n"                            /* 11: unknown statement */
+		"https root \"/srv/http\"\n"                      /* 11: unknown statement */
 		"interface eth3 address 10.35.1.1\n";             /* 12: fine */
 	static const struct {
 		unsigned line, column;
@@ -841,7 +1889,7 @@ static void test_recovery_reports_every_error(void **state)
 		{ 4, 18, "uid-base lots is not valid" },
 		{ 7, 5, "unknown setting \"prots\" in tftp" },
 		{ 8, 13, "timeout 0.5s is not valid" },
-		{ 11, 1, "unknown statement \"dhcp\"" },
+		{ 11, 1, "unknown statement \"https\"" },
 	};
 
 	(void)state;
@@ -1011,6 +2059,23 @@ int main(void)
 		cmocka_unit_test(test_interface_names),
 		cmocka_unit_test(test_interface_limit),
 		cmocka_unit_test(test_uid_base),
+		cmocka_unit_test(test_proxy_example),
+		cmocka_unit_test(test_dhcp_modes_and_defaults),
+		cmocka_unit_test(test_dhcp_errors),
+		cmocka_unit_test(test_dhcp_needs_statement),
+		cmocka_unit_test(test_subnet_networks),
+		cmocka_unit_test(test_subnet_settings),
+		cmocka_unit_test(test_subnet_errors),
+		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_macs),
+		cmocka_unit_test(test_deny),
+		cmocka_unit_test(test_classes),
+		cmocka_unit_test(test_boot_paths),
+		cmocka_unit_test(test_dhcp_cross_checks),
+		cmocka_unit_test(test_dhcp_limits),
+		cmocka_unit_test(test_dhcp_block_and_line_forms_are_equivalent),
+		cmocka_unit_test(test_dhcp_recovery),
 		cmocka_unit_test(test_recovery_reports_every_error),
 		cmocka_unit_test(test_error_cap),
 		cmocka_unit_test(test_errors_format),
