@@ -6,7 +6,10 @@
 setup_net
 make_file inside.txt 10
 write_policy
+printf 'dhcp authoritative\nsubnet 10.231.%s.0/24 {\n  range 10.231.%s.100 10.231.%s.110\n}\n' \
+    "$NET_ID" "$NET_ID" "$NET_ID" >> "$WORK/test.policy"
 start_broker
+wait_log "dhcpd.*event=ready" 1 || bail "dhcpd did not start"
 pid=$(tftpd_pid)
 st=/proc/$pid/status
 field() { awk -v k="$1:" '$1 == k { print $2 }' "$st"; }
@@ -34,6 +37,20 @@ check "its root is mounted read-only" nsenter -t "$pid" -m awk -v r="$ROOT" '$5 
 fds=$(ls /proc/$pid/fd | wc -l)
 check "it holds only its fds: 3 std + ipc + listen + 64 pool + epoll ($fds)" test "$fds" = 70
 check "the policy it was given is a sealed memfd, since closed" test -z "$(ls -l /proc/$pid/fd | grep memfd)"
+
+# dhcpd: the same confinement, its own uid, and only its state directory.
+dpid=$(pgrep -P "$BROKER_PID" -x bootward-dhcpd | head -n 1)
+dfield() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$dpid/status"; }
+check "dhcpd is running (pid $dpid)" test -n "$dpid"
+check "dhcpd runs as uid 61101 (got $(dfield Uid)), not tftpd's" test "$(dfield Uid)" = 61101
+check "dhcpd: CapEff, CapPrm, CapBnd all 0" \
+    test "$(dfield CapEff)$(dfield CapPrm)$(dfield CapBnd)" = 000000000000000000000000000000000000000000000000
+check "dhcpd: NoNewPrivs 1, Seccomp 2" test "$(dfield NoNewPrivs)$(dfield Seccomp)" = 12
+check "dhcpd's root is its state directory" test "$(readlink /proc/$dpid/root)" = "$STATE/dhcpd"
+check "which only dhcpd's uid can enter" test "$(stat -c '%u %a' "$STATE/dhcpd")" = "61101 700"
+check "dhcpd has its own network namespace" test "$(readlink /proc/$dpid/ns/net)" != "$(readlink /proc/$BROKER_PID/ns/net)"
+check "dhcpd and tftpd do not share namespaces" test "$(readlink /proc/$dpid/ns/mnt)" != "$(readlink /proc/$pid/ns/mnt)"
+check "dhcpd holds its journal" test -n "$(ls -l /proc/$dpid/fd | grep leases.journal)"
 
 # The real sandbox routine, then one forbidden action each.
 probe() { "$BUILD/tests/sandbox-probe" "$ROOT" 61102 "$1" "$2" >/dev/null 2>&1; echo $?; }
