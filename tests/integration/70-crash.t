@@ -77,4 +77,19 @@ replays=$(grep -c 'event=journal-replayed' "$WORK/log.every")
 cut=$(grep 'event=journal-replayed' "$WORK/log.every" | grep -vc 'cut_bytes=0 ')
 diag "journal replays: $replays, with a torn tail cut: $cut; ACKs logged: $(grep -c action=ack "$WORK/log.every")"
 check "every restart replayed the journal" test "$replays" -ge $((kills + 3))
+
+# A torn tail (half a record, as a crash mid-write leaves it) and garbage:
+# cut with a log line, and nothing before them lost.
+J=$STATE/dhcpd/leases.journal
+size=$(stat -c %s "$J")
+head -c 20 "$J" >> "$J"
+printf 'garbage after a torn record' >> "$J"
+"$BUILD/bootward" leases --state "$STATE" > /dev/null 2> "$WORK/leases.err"
+check "bootward leases reports the damaged tail" grep -q "bytes after the last good record" "$WORK/leases.err"
+start_broker
+wait_log "dhcpd.*event=journal-replayed" 1 50
+check "dhcpd cuts the damaged tail and says so" grep -Eq "event=journal-replayed .*cut_bytes=47 status=(torn|bad-magic|bad-length|bad-checksum)" "$LOG"
+check "the journal is back to its last good record" test "$(stat -c %s "$J")" = "$size"
+"$BUILD/bootward" leases --state "$STATE" > "$WORK/leases2"
+check "every lease is still there" cmp -s "$WORK/leases" "$WORK/leases2"
 finish
