@@ -78,6 +78,22 @@ void log_rec(enum log_level level, const char *fmt, ...)
 	log_emit(level, log_source, (int)getpid(), (char *)rec + 1);
 }
 
+bool log_limit_pass(struct log_limit *l, uint64_t now_ms)
+{
+	if (now_ms - l->window_ms >= 1000) {
+		if (l->suppressed)
+			log_rec(LOG_LEVEL_WARN, "event=%s count=%u", l->name, l->suppressed);
+		l->window_ms = now_ms;
+		l->logged = l->suppressed = 0;
+	}
+	if (l->logged >= LOG_LIMIT_PER_S) {
+		l->suppressed++;
+		return false;
+	}
+	l->logged++;
+	return true;
+}
+
 static int plain_byte(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum log_level { LOG_LEVEL_ERR = 0, LOG_LEVEL_WARN = 1, LOG_LEVEL_INFO = 2, LOG_LEVEL_DEBUG = 3 };
 
@@ -32,5 +33,16 @@ void log_emit(enum log_level level, const char *source, int pid, const char *tex
 char *log_quote(char *out, size_t cap, const char *in, size_t len);
 
 const char *log_level_name(enum log_level level);
+
+/* A budget of LOG_LIMIT_PER_S records a second for one noisy kind of event
+ * (refusals, drops), so a flood cannot fill the log.  When a new second
+ * starts, the count suppressed in the last one is logged as `event=NAME`. */
+#define LOG_LIMIT_PER_S 20
+struct log_limit {
+	const char *name;          /* e.g. "refusals-suppressed" */
+	uint64_t window_ms;
+	unsigned logged, suppressed;
+};
+bool log_limit_pass(struct log_limit *l, uint64_t now_ms);
 
 #endif

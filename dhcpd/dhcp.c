@@ -10,6 +10,7 @@
  * an option does not fit in what is left of the current one.
  */
 #include "dhcpd/dhcp.h"
+#include "common/bytes.h"
 
 #include <string.h>
 
@@ -27,29 +28,9 @@ static const uint8_t magic_cookie[4] = { 99, 130, 83, 99 };
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /* Addresses stay in network byte order: copy the four bytes as they are. */
 static struct in_addr get_addr(const uint8_t *p)

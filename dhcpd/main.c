@@ -54,9 +54,8 @@ static struct dhcpd {
 	int epfd;
 	struct pending batch[BATCH];
 	uint64_t dropped, malformed;
-	uint64_t log_window_ms;
-	unsigned logged, suppressed;
-} D;
+	struct log_limit drops_log;
+} D = { .drops_log = { .name = "drops-suppressed" } };
 
 static uint64_t mono_ms(void)
 {
@@ -72,22 +71,10 @@ static uint64_t wall_s(void)
 	return (uint64_t)ts.tv_sec;
 }
 
-/* Drops and malformed packets are logged at most 20 a second. */
+/* Drops and malformed packets share one log budget. */
 static bool log_allowed(void)
 {
-	uint64_t now = mono_ms();
-	if (now - D.log_window_ms >= 1000) {
-		if (D.suppressed)
-			log_rec(LOG_LEVEL_WARN, "event=drops-suppressed count=%u", D.suppressed);
-		D.log_window_ms = now;
-		D.logged = D.suppressed = 0;
-	}
-	if (D.logged >= 20) {
-		D.suppressed++;
-		return false;
-	}
-	D.logged++;
-	return true;
+	return log_limit_pass(&D.drops_log, mono_ms());
 }
 
 /* ---- receive ------------------------------------------------------------------ */

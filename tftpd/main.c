@@ -59,10 +59,8 @@ static struct tftpd {
 	size_t n_active;
 	int epfd;
 	uint8_t rx[TFTP_PACKET_MAX + 1];
-	/* refusal log lines are rate-limited so a flood cannot fill the log */
-	uint64_t refusal_window_ms;
-	unsigned refusals_logged, refusals_suppressed;
-} T;
+	struct log_limit refusals;  /* refusal log lines, rate-limited */
+} T = { .refusals = { .name = "refusals-suppressed" } };
 
 static uint64_t now_ms(void)
 {
@@ -207,17 +205,8 @@ static void refuse(int fd, const struct sockaddr_in *peer, struct in_addr local,
 
 	if (len)
 		send_from(fd, peer, local, pkt, len);
-	if (now - T.refusal_window_ms >= 1000) {
-		if (T.refusals_suppressed)
-			log_rec(LOG_LEVEL_WARN, "event=refusals-suppressed count=%u", T.refusals_suppressed);
-		T.refusal_window_ms = now;
-		T.refusals_logged = T.refusals_suppressed = 0;
-	}
-	if (T.refusals_logged >= 20) {
-		T.refusals_suppressed++;
+	if (!log_limit_pass(&T.refusals, now))
 		return;
-	}
-	T.refusals_logged++;
 	fmt_peer(peer, p, sizeof p);
 	log_rec(LOG_LEVEL_INFO, "event=refused client=%s file=%s error=%u reason=\"%s\"", p,
 		name ? log_quote(q, sizeof q, name, strlen(name)) : "-", (unsigned)code, why);

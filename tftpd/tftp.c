@@ -5,6 +5,7 @@
  * Incoming block numbers are mapped back into the current window.
  */
 #include "tftpd/tftp.h"
+#include "common/bytes.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -24,16 +25,7 @@ enum {
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 static uint8_t ascii_lower(uint8_t c)
 {
