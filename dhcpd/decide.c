@@ -83,12 +83,23 @@ const struct policy_class *dhcp_match_class(const struct policy *p, const struct
 {
 	const struct policy_dhcp *d = &p->dhcp;
 
-	/* iPXE sends the firmware's architecture too: without this pass a
-	 * BIOS class would hand it undionly.kpxe again, forever. */
-	if (client_is_ipxe(m))
+	/* iPXE sends the firmware's architecture too: without these passes a
+	 * BIOS class would hand it undionly.kpxe again, forever.  First the
+	 * user class it sent; then, for an iPXE that said so only with option
+	 * 175, the classes for user class "iPXE". */
+	if (client_is_ipxe(m)) {
 		for (size_t i = 0; i < d->n_classes; i++)
 			if (d->classes[i].user_class[0] && class_matches(&d->classes[i], m))
 				return &d->classes[i];
+		for (size_t i = 0; i < d->n_classes; i++) {
+			struct policy_class c = d->classes[i];
+			if (strcmp(c.user_class, "iPXE") != 0)
+				continue;
+			c.user_class[0] = '\0'; /* the rest of its criteria must still match */
+			if (class_matches(&c, m))
+				return &d->classes[i];
+		}
+	}
 	for (size_t i = 0; i < d->n_classes; i++)
 		if (class_matches(&d->classes[i], m))
 			return &d->classes[i];
@@ -292,7 +303,7 @@ static void reply_base(struct dhcp_decision *d, uint8_t type, const struct dhcp_
 /* ---- proxyDHCP: boot information only, never an address ---------------- */
 
 static void decide_proxy(struct dhcp_engine *e, const struct dhcp_msg *m, const struct dhcp_arrival *a,
-			 struct dhcp_decision *d)
+			 uint64_t now, struct dhcp_decision *d)
 {
 	const struct policy *p = e->policy;
 	const struct policy_host *host = find_host(p, m);
@@ -304,6 +315,8 @@ static void decide_proxy(struct dhcp_engine *e, const struct dhcp_msg *m, const 
 			return drop(d, "unexpected message on port 4011");
 		reply_base(d, DHCPACK, a);
 	} else if (m->type == DHCPDISCOVER) {
+		if (!rate_ok(e, m, now))
+			return drop(d, "rate limited");
 		reply_base(d, DHCPOFFER, a);
 	} else if (m->type == DHCPREQUEST && m->has_server_id && m->server_id.s_addr == a->local.s_addr) {
 		reply_base(d, DHCPACK, a);
@@ -463,7 +476,7 @@ void dhcp_decide(struct dhcp_engine *e, const struct dhcp_msg *m, const struct d
 	if (is_denied(p, m))
 		return drop(d, "denied by policy");
 	if (p->dhcp.mode == POLICY_DHCP_PROXY)
-		return decide_proxy(e, m, a, d);
+		return decide_proxy(e, m, a, now, d);
 	if (a->pxe_port)
 		return drop(d, "port 4011 is for proxy mode");
 
