@@ -61,6 +61,12 @@ ip netns exec "$CNS" udhcpc -i "$IF" -f -R -s "$WORK/udscript" -t 3 >/dev/null 2
 udpid=$!
 for i in $(seq 50); do grep -q "^bound" "$WORK/ud.log" 2>/dev/null && break; sleep 0.1; done
 check "udhcpc gets a lease" grep -q "^bound ip=$NET.10" "$WORK/ud.log"
+udip=$(sed -n 's/^bound ip=//p' "$WORK/ud.log" | head -n 1)
+kill -USR1 "$udpid"    # renew now: a unicast REQUEST from its address (RENEWING)
+for i in $(seq 50); do grep -q "^renew" "$WORK/ud.log" && break; sleep 0.1; done
+check "udhcpc renews its lease" grep -q "^renew ip=$udip" "$WORK/ud.log"
+check "the renewal was answered unicast to the client's address" \
+    grep -q "type=DHCPREQUEST .*action=ack address=$udip .*to=$udip:68" "$LOG"
 kill -TERM "$udpid"; wait "$udpid" 2>/dev/null
 wait_log "type=DHCPRELEASE" 2 30
 check "udhcpc -R releases it when stopped" test $? = 0
