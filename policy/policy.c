@@ -752,15 +752,18 @@ static int store_u16(struct parser *ps, struct stmt *st, const struct setting *s
 	return 0;
 }
 
-/* 500ms, 5s, 2m, 1h, or a bare number of seconds, into milliseconds. */
-static int store_duration(struct parser *ps, struct stmt *st, const struct setting *s,
-			  const struct token *v)
+struct time_unit {
+	const char *suffix;
+	uint64_t scale;
+};
+
+/* A number with one of `units` as suffix, scaled, into a uint32_t: the
+ * shared body of durations (in milliseconds) and of whole seconds. */
+static int store_scaled(struct parser *ps, struct stmt *st, const struct setting *s,
+			const struct token *v, const struct time_unit *units, size_t n_units,
+			void (*format)(char *, size_t, uint64_t))
 {
-	static const struct {
-		const char *suffix;
-		uint64_t ms;
-	} units[] = { { "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 } };
-	uint64_t n = 0, ms = 0;
+	uint64_t n = 0, scaled = 0;
 	size_t i = 0;
 	enum number_result r = read_decimal(v->text, v->len, &i, &n);
 	const char *suffix = v->text + i;
@@ -768,23 +771,34 @@ static int store_duration(struct parser *ps, struct stmt *st, const struct setti
 
 	if (r == NUM_NONE)
 		return not_a(ps, s, v);
-	for (u = 0; u < ARRAY_SIZE(units); u++)
+	for (u = 0; u < n_units; u++)
 		if (strcmp(suffix, units[u].suffix) == 0)
 			break;
-	if (u == ARRAY_SIZE(units))
+	if (u == n_units)
 		return not_a(ps, s, v);
-	if (r == NUM_OVERFLOW || mul_overflows(n, units[u].ms, &ms) || ms < s->min || ms > s->max) {
+	if (r == NUM_OVERFLOW || mul_overflows(n, units[u].scale, &scaled) || scaled < s->min ||
+	    scaled > s->max) {
 		char lo[24], hi[24];
 
-		format_duration(lo, sizeof lo, s->min);
-		format_duration(hi, sizeof hi, s->max);
+		format(lo, sizeof lo, s->min);
+		format(hi, sizeof hi, s->max);
 		return out_of_range(ps, s, v, lo, hi);
 	}
 
-	uint32_t m = (uint32_t)ms;
+	uint32_t v32 = (uint32_t)scaled;
 
-	memcpy(value_dst(st, s), &m, sizeof m);
+	memcpy(value_dst(st, s), &v32, sizeof v32);
 	return 0;
+}
+
+/* 500ms, 5s, 2m, 1h, or a bare number of seconds, into milliseconds. */
+static int store_duration(struct parser *ps, struct stmt *st, const struct setting *s,
+			  const struct token *v)
+{
+	static const struct time_unit units[] = {
+		{ "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+	};
+	return store_scaled(ps, st, s, v, units, ARRAY_SIZE(units), format_duration);
 }
 
 /* Bytes, or a number with K, M or G (powers of 1024), into a uint64_t. */
@@ -1016,35 +1030,10 @@ static void format_seconds(char *buf, size_t cap, uint64_t s)
 static int store_seconds(struct parser *ps, struct stmt *st, const struct setting *s,
 			 const struct token *v)
 {
-	static const struct {
-		const char *suffix;
-		uint64_t s;
-	} units[] = { { "", 1 }, { "s", 1 }, { "m", MINUTE_S }, { "h", HOUR_S }, { "d", DAY_S } };
-	uint64_t n = 0, secs = 0;
-	size_t i = 0;
-	enum number_result r = read_decimal(v->text, v->len, &i, &n);
-	const char *suffix = v->text + i;
-	size_t u;
-
-	if (r == NUM_NONE)
-		return not_a(ps, s, v);
-	for (u = 0; u < ARRAY_SIZE(units); u++)
-		if (strcmp(suffix, units[u].suffix) == 0)
-			break;
-	if (u == ARRAY_SIZE(units))
-		return not_a(ps, s, v);
-	if (r == NUM_OVERFLOW || mul_overflows(n, units[u].s, &secs) || secs < s->min || secs > s->max) {
-		char lo[24], hi[24];
-
-		format_seconds(lo, sizeof lo, s->min);
-		format_seconds(hi, sizeof hi, s->max);
-		return out_of_range(ps, s, v, lo, hi);
-	}
-
-	uint32_t v32 = (uint32_t)secs;
-
-	memcpy(value_dst(st, s), &v32, sizeof v32);
-	return 0;
+	static const struct time_unit units[] = {
+		{ "", 1 }, { "s", 1 }, { "m", MINUTE_S }, { "h", HOUR_S }, { "d", DAY_S },
+	};
+	return store_scaled(ps, st, s, v, units, ARRAY_SIZE(units), format_seconds);
 }
 
 static void format_addr(char *buf, size_t cap, struct in_addr in)
