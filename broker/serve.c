@@ -7,6 +7,7 @@
 #include "broker/broker.h"
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/net.h"
 #include "common/sandbox.h"
 #include "policy/policy.h"
 
@@ -93,13 +94,6 @@ static bool worker_wanted(const struct policy *p, enum worker_kind kind)
 	case WORKER_HTTPSD: return false;
 	}
 	return false;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* ---- privileges ---------------------------------------------------------- */
@@ -490,7 +484,7 @@ static void worker_start(struct broker *b, struct worker *w)
 	w->reload = false;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		log_rec(LOG_LEVEL_ERR, "event=spawn worker=%s error=\"%s\"", worker_name(w->kind), strerror(errno));
-		w->restart_at_ms = now_ms() + RESTART_MAX_MS;
+		w->restart_at_ms = mono_ms() + RESTART_MAX_MS;
 		return;
 	}
 	pid_t pid = fork();
@@ -500,13 +494,13 @@ static void worker_start(struct broker *b, struct worker *w)
 	if (pid < 0) {
 		log_rec(LOG_LEVEL_ERR, "event=spawn worker=%s error=\"%s\"", worker_name(w->kind), strerror(errno));
 		close(sv[0]);
-		w->restart_at_ms = now_ms() + RESTART_MAX_MS;
+		w->restart_at_ms = mono_ms() + RESTART_MAX_MS;
 		return;
 	}
 	w->pid = pid;
 	w->ipc = sv[0];
 	w->bad_msgs = 0;
-	w->started_ms = now_ms();
+	w->started_ms = mono_ms();
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
 	epoll_ctl(b->epfd, EPOLL_CTL_ADD, w->ipc, &ev);
 	log_rec(LOG_LEVEL_INFO, "event=spawn worker=%s pid=%d", worker_name(w->kind), (int)pid);
@@ -590,7 +584,7 @@ static void reap(struct broker *b, bool stopping)
 		if (!w)
 			continue;
 		char how[64];
-		uint64_t now = now_ms();
+		uint64_t now = mono_ms();
 		describe_status(status, how, sizeof how);
 		worker_read(b, w); /* last words first */
 		worker_close_ipc(b, w);
@@ -653,7 +647,7 @@ static void reload(struct broker *b)
 			w->reload = true; /* restarted with the new policy once it has exited */
 			kill(w->pid, SIGTERM);
 		} else if (worker_wanted(&np, w->kind)) {
-			w->restart_at_ms = now_ms();
+			w->restart_at_ms = mono_ms();
 		}
 	}
 	log_rec(LOG_LEVEL_INFO, "event=reload outcome=accepted tftp=%s dhcp=%s", np.tftp.enabled ? "on" : "off",
@@ -690,12 +684,12 @@ static bool any_running(const struct broker *b)
 
 static void stop_workers(struct broker *b)
 {
-	uint64_t deadline = now_ms() + STOP_GRACE_MS;
+	uint64_t deadline = mono_ms() + STOP_GRACE_MS;
 
 	for (size_t i = 0; i < N_WORKERS; i++)
 		if (b->workers[i].pid)
 			kill(b->workers[i].pid, SIGTERM);
-	while (any_running(b) && now_ms() < deadline) {
+	while (any_running(b) && mono_ms() < deadline) {
 		struct timespec ts = { 0, 20 * 1000000 };
 		nanosleep(&ts, NULL);
 		reap(b, true);
@@ -740,7 +734,7 @@ static int loop(struct broker *b)
 {
 	for (;;) {
 		int timeout = -1;
-		uint64_t now = now_ms();
+		uint64_t now = mono_ms();
 
 		for (size_t i = 0; i < N_WORKERS; i++) {
 			struct worker *w = &b->workers[i];

@@ -12,6 +12,7 @@
  */
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/net.h"
 #include "common/sandbox.h"
 #include "common/worker.h"
 #include "dhcpd/decide.h"
@@ -57,13 +58,6 @@ static struct dhcpd {
 	struct log_limit drops_log;
 } D = { .drops_log = { .name = "drops-suppressed" } };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static uint64_t wall_s(void)
 {
 	struct timespec ts;
@@ -80,35 +74,19 @@ static bool log_allowed(void)
 /* ---- receive ------------------------------------------------------------------ */
 
 /* Read one datagram with its arrival interface and addresses.  Returns its
- * length, or -1 when there is nothing (more) to read. */
+ * length, 0 when it is unusable, or -1 when there is nothing (more) to read. */
 static ssize_t receive(int fd, uint8_t *buf, size_t cap, struct dhcp_arrival *a)
 {
 	struct sockaddr_in from;
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-	} ctl;
-	struct iovec iov = { .iov_base = buf, .iov_len = cap };
-	struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov,
-			      .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
-	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
+	struct in_pktinfo pi;
+	ssize_t n = udp_recv(fd, buf, cap, &from, &pi);
 
-	if (n < 0)
-		return -1;
 	memset(a, 0, sizeof *a);
 	a->src = from.sin_addr;
 	a->src_port = ntohs(from.sin_port);
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-			struct in_pktinfo pi;
-			memcpy(&pi, CMSG_DATA(c), sizeof pi);
-			a->local = pi.ipi_spec_dst;
-			a->ifindex = pi.ipi_ifindex;
-			a->broadcast = pi.ipi_addr.s_addr == htonl(INADDR_BROADCAST);
-		}
-	}
-	if ((msg.msg_flags & MSG_TRUNC) || msg.msg_namelen != sizeof from)
-		return 0; /* counted as malformed by the caller */
+	a->local = pi.ipi_spec_dst;
+	a->ifindex = pi.ipi_ifindex;
+	a->broadcast = pi.ipi_addr.s_addr == htonl(INADDR_BROADCAST);
 	return n;
 }
 
@@ -126,25 +104,9 @@ static void send_reply(const struct pending *p)
 		return;
 	}
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = d->to, .sin_port = htons(d->to_port) };
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-	} ctl;
-	struct iovec iov = { .iov_base = pkt, .iov_len = len };
-	struct msghdr msg = { .msg_name = &to, .msg_namelen = sizeof to, .msg_iov = &iov, .msg_iovlen = 1 };
-	/* From the address the client reached, out of the interface it came in on
-	 * (a broadcast has no route to pick one). */
-	memset(&ctl, 0, sizeof ctl);
-	msg.msg_control = ctl.buf;
-	msg.msg_controllen = sizeof ctl.buf;
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = IPPROTO_IP;
-	c->cmsg_type = IP_PKTINFO;
-	c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
-	struct in_pktinfo pi = { .ipi_ifindex = d->to.s_addr == htonl(INADDR_BROADCAST) ? d->ifindex : 0,
-				 .ipi_spec_dst = p->arr.local };
-	memcpy(CMSG_DATA(c), &pi, sizeof pi);
-	if (sendmsg(p->fd, &msg, MSG_DONTWAIT) != (ssize_t)len)
+	int ifindex = d->to.s_addr == htonl(INADDR_BROADCAST) ? d->ifindex : 0;
+
+	if (udp_send(p->fd, &to, p->arr.local, ifindex, pkt, len) < 0)
 		log_rec(LOG_LEVEL_WARN, "event=send-failed xid=0x%08x error=\"%s\"", p->msg.xid, strerror(errno));
 }
 

@@ -7,6 +7,7 @@
  */
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/net.h"
 #include "common/sandbox.h"
 #include "common/worker.h"
 #include "policy/policy.h"
@@ -62,13 +63,6 @@ static struct tftpd {
 	struct log_limit refusals;  /* refusal log lines, rate-limited */
 } T = { .refusals = { .name = "refusals-suppressed" } };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 #define fatal worker_fatal
 
 /* Sort the hand-over's sockets into listeners and the transfer-port pool. */
@@ -94,30 +88,6 @@ static void take_sockets(const struct worker_handover *h)
 
 /* ---- sending ----------------------------------------------------------------- */
 
-static int send_from(int fd, const struct sockaddr_in *to, struct in_addr local, const void *pkt, size_t len)
-{
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-	} ctl;
-	struct iovec iov = { .iov_base = (void *)pkt, .iov_len = len };
-	struct msghdr msg = { .msg_name = (void *)to, .msg_namelen = sizeof *to, .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (local.s_addr != INADDR_ANY) {
-		/* Answer from the address the client spoke to, on a multi-homed host too. */
-		memset(&ctl, 0, sizeof ctl);
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = sizeof ctl.buf;
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = IPPROTO_IP;
-		c->cmsg_type = IP_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
-		struct in_pktinfo pi = { .ipi_spec_dst = local };
-		memcpy(CMSG_DATA(c), &pi, sizeof pi);
-	}
-	return sendmsg(fd, &msg, MSG_DONTWAIT) == (ssize_t)len ? 0 : -1;
-}
-
 static int session_send(void *ctx, const void *pkt, size_t len)
 {
 	struct session *s = ctx;
@@ -125,7 +95,8 @@ static int session_send(void *ctx, const void *pkt, size_t len)
 
 	if (s->connected)
 		return send(fd, pkt, len, MSG_DONTWAIT) == (ssize_t)len ? 0 : -1;
-	return send_from(fd, &s->peer, s->local, pkt, len);
+	/* From the address the client spoke to, on a multi-homed host too. */
+	return udp_send(fd, &s->peer, s->local, 0, pkt, len);
 }
 
 static ssize_t session_read_at(void *ctx, uint64_t off, void *buf, size_t len)
@@ -200,11 +171,11 @@ static void refuse(int fd, const struct sockaddr_in *peer, struct in_addr local,
 {
 	uint8_t pkt[256];
 	size_t len = tftp_build_error(pkt, sizeof pkt, code, why);
-	uint64_t now = now_ms();
+	uint64_t now = mono_ms();
 	char p[64], q[300];
 
 	if (len)
-		send_from(fd, peer, local, pkt, len);
+		udp_send(fd, peer, local, 0, pkt, len);
 	if (!log_limit_pass(&T.refusals, now))
 		return;
 	fmt_peer(peer, p, sizeof p);
@@ -372,27 +343,12 @@ static void drain_listen(int lfd, uint64_t now)
 {
 	for (int i = 0; i < 64; i++) {
 		struct sockaddr_in peer;
-		union {
-			struct cmsghdr align;
-			char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-		} ctl;
-		struct iovec iov = { .iov_base = T.rx, .iov_len = sizeof T.rx };
-		struct msghdr msg = { .msg_name = &peer, .msg_namelen = sizeof peer, .msg_iov = &iov,
-				      .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
-		ssize_t n = recvmsg(lfd, &msg, MSG_DONTWAIT);
+		struct in_pktinfo pi;
+		ssize_t n = udp_recv(lfd, T.rx, sizeof T.rx, &peer, &pi);
 		if (n < 0)
 			return;
-		if (msg.msg_namelen != sizeof peer || peer.sin_family != AF_INET || (msg.msg_flags & MSG_TRUNC))
-			continue;
-		struct in_addr local = { INADDR_ANY };
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-				struct in_pktinfo pi;
-				memcpy(&pi, CMSG_DATA(c), sizeof pi);
-				local = pi.ipi_spec_dst;
-			}
-		}
-		handle_request(lfd, T.rx, (size_t)n, &peer, local, now);
+		if (n > 0)
+			handle_request(lfd, T.rx, (size_t)n, &peer, pi.ipi_spec_dst, now);
 	}
 }
 
@@ -420,7 +376,7 @@ static void drain_pool(struct pool_slot *slot, uint64_t now)
 		uint8_t pkt[64];
 		size_t len = tftp_build_error(pkt, sizeof pkt, TFTP_EBADID, "unknown transfer ID");
 		if (fl == sizeof from && len)
-			send_from(slot->fd, &from, s->local, pkt, len);
+			udp_send(slot->fd, &from, s->local, 0, pkt, len);
 		return;
 	}
 	tftp_xfer_input(&s->x, T.rx, (size_t)n, now);
@@ -502,10 +458,10 @@ int main(void)
 		t->max_transfers, t->max_per_client, t->upload_dir[0] ? t->upload_dir : "off");
 	for (;;) {
 		struct epoll_event ev[64];
-		int n = epoll_wait(T.epfd, ev, 64, next_timeout(now_ms()));
+		int n = epoll_wait(T.epfd, ev, 64, next_timeout(mono_ms()));
 		if (n < 0 && errno != EINTR)
 			fatal("epoll_wait");
-		uint64_t now = now_ms();
+		uint64_t now = mono_ms();
 		for (int i = 0; i < n; i++) {
 			uint32_t id32 = ev[i].data.u32;
 			if (id32 == EV_IPC)
@@ -515,6 +471,6 @@ int main(void)
 			else if (id32 < T.n_pool)
 				drain_pool(&T.pool[id32], now);
 		}
-		run_timers(now_ms());
+		run_timers(mono_ms());
 	}
 }
