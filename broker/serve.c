@@ -5,6 +5,7 @@
  * untrusted and checked by ipc_check() before use.
  */
 #include "broker/broker.h"
+#include "broker/keys.h"
 #include "common/ipc.h"
 #include "common/log.h"
 #include "common/net.h"
@@ -18,6 +19,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +40,7 @@
 #define STABLE_MS 30000      /* a worker up this long resets its backoff */
 #define STOP_GRACE_MS 3000
 #define BAD_MSGS_MAX 8       /* a worker sending this many malformed messages is killed */
+#define LISTEN_BACKLOG 1024
 
 /* One bound socket, kept open in the broker for its whole life. */
 struct bsock {
@@ -79,11 +82,23 @@ struct broker {
 	struct sockset socks;
 	struct worker workers[N_WORKERS];
 	int epfd, sigfd;
+	/* TLS: the key stays here; httpsd gets the chain and asks for key operations. */
+	struct tls_key *key;
+	int chain_memfd;
+	uint64_t key_second;    /* the second key_ops counts in */
+	uint32_t key_ops;       /* operations performed in that second */
+	uint64_t key_refused;   /* refused by the rate limit since the last log record */
 };
 
 static enum worker_kind role_owner(uint32_t role)
 {
-	return role == IPC_SOCK_DHCP || role == IPC_SOCK_DHCP_PROXY ? WORKER_DHCPD : WORKER_TFTPD;
+	switch (role) {
+	case IPC_SOCK_DHCP:
+	case IPC_SOCK_DHCP_PROXY: return WORKER_DHCPD;
+	case IPC_SOCK_HTTPS:
+	case IPC_SOCK_HTTP: return WORKER_HTTPSD;
+	default: return WORKER_TFTPD;
+	}
 }
 
 static bool worker_wanted(const struct policy *p, enum worker_kind kind)
@@ -91,7 +106,7 @@ static bool worker_wanted(const struct policy *p, enum worker_kind kind)
 	switch (kind) {
 	case WORKER_TFTPD: return p->tftp.enabled;
 	case WORKER_DHCPD: return p->dhcp.mode != POLICY_DHCP_OFF;
-	case WORKER_HTTPSD: return false;
+	case WORKER_HTTPSD: return p->https.enabled;
 	}
 	return false;
 }
@@ -135,6 +150,30 @@ static void pass_caps_to_worker(void)
 }
 
 /* ---- sockets ------------------------------------------------------------- */
+
+/* A listening TCP socket for httpsd.  Accepted connections inherit
+ * TCP_NODELAY: responses go out as soon as they are written. */
+static int bind_tcp(struct bsock *s)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(s->port) };
+	int one = 1;
+	char a[INET_ADDRSTRLEN];
+
+	sin.sin_addr.s_addr = s->any ? htonl(INADDR_ANY) : s->addr.s_addr;
+	s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0 || setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 ||
+	    bind(s->fd, (struct sockaddr *)&sin, sizeof sin) < 0 || listen(s->fd, LISTEN_BACKLOG) < 0) {
+		inet_ntop(AF_INET, &sin.sin_addr, a, sizeof a);
+		log_rec(LOG_LEVEL_ERR, "event=bind proto=tcp address=%s port=%u error=\"%s\"", a,
+			(unsigned)s->port, strerror(errno));
+		if (s->fd >= 0)
+			close(s->fd);
+		s->fd = -1;
+		return -1;
+	}
+	return 0;
+}
 
 static int bind_udp(struct bsock *s)
 {
@@ -200,7 +239,9 @@ static int get_socket(struct bsock *s, struct sockset *old)
 	s->fd = -1;
 	if (old)
 		steal(s, old->v, old->n);
-	return s->fd >= 0 ? 0 : bind_udp(s);
+	if (s->fd >= 0)
+		return 0;
+	return s->role == IPC_SOCK_HTTPS || s->role == IPC_SOCK_HTTP ? bind_tcp(s) : bind_udp(s);
 }
 
 /* Give sockets taken from the old set back to it. */
@@ -226,6 +267,8 @@ static int add_per_interface(struct sockset *ss, const struct policy *p, uint32_
 		if (p->n_interfaces) {
 			s->addr = p->interfaces[i].address;
 			snprintf(s->ifname, sizeof s->ifname, "%s", p->interfaces[i].name);
+		} else if (role == IPC_SOCK_HTTPS || role == IPC_SOCK_HTTP) {
+			s->any = true;
 		}
 		if (get_socket(s, old) < 0)
 			return -1;
@@ -242,7 +285,7 @@ static int sockset_open(struct sockset *ss, const struct policy *p, struct socks
 	size_t pool = t->enabled ? (size_t)t->port_high - t->port_low + 1 : 0;
 
 	memset(ss, 0, sizeof *ss);
-	ss->v = calloc(3 * per_if + pool + 1, sizeof *ss->v);
+	ss->v = calloc(5 * per_if + pool + 1, sizeof *ss->v);
 	if (!ss->v)
 		return -1;
 	if (t->enabled) {
@@ -263,6 +306,13 @@ static int sockset_open(struct sockset *ss, const struct policy *p, struct socks
 		    add_per_interface(ss, p, IPC_SOCK_DHCP_PROXY, 4011, false, old) < 0)
 			goto fail;
 	}
+	if (p->https.enabled) {
+		if (add_per_interface(ss, p, IPC_SOCK_HTTPS, p->https.port, false, old) < 0)
+			goto fail;
+		if (p->https.plain_port &&
+		    add_per_interface(ss, p, IPC_SOCK_HTTP, p->https.plain_port, false, old) < 0)
+			goto fail;
+	}
 	return 0;
 fail:
 	unsteal(ss->v, ss->n);
@@ -272,9 +322,9 @@ fail:
 
 /* ---- policy ---------------------------------------------------------------- */
 
-static int make_policy_memfd(const char *text, size_t len)
+static int make_sealed_memfd(const char *name, const char *text, size_t len)
 {
-	int fd = memfd_create("bootward-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	size_t off = 0;
 
 	if (fd < 0)
@@ -297,17 +347,48 @@ static int make_policy_memfd(const char *text, size_t len)
 	return fd;
 }
 
-/* The served root must exist before a worker can chroot into it. */
-static int prepare_tftp_root(const struct policy *p)
+/* TLS: the chain and key from STATE/trust.  The key stays in the broker; the
+ * chain goes to httpsd in a sealed memfd.  Nothing to do without https. */
+static int load_tls(const struct broker *b, const struct policy *p, struct tls_key **key, int *memfd,
+		    bool to_log)
 {
-	const struct policy_tftp *t = &p->tftp;
+	char dir[PATH_MAX], err[640];
+	char *chain;
+	size_t len;
+
+	*key = NULL;
+	*memfd = -1;
+	if (!p->https.enabled)
+		return 0;
+	snprintf(dir, sizeof dir, "%s/trust", b->opt->state_dir);
+	*key = keys_load(dir, &chain, &len, err, sizeof err);
+	if (!*key) {
+		if (to_log)
+			log_rec(LOG_LEVEL_ERR, "event=tls-key error=\"%s\"", err);
+		else
+			fprintf(stderr, "bootward serve: https: %s\n"
+				"bootward serve: httpsd needs %s/server.crt, ca.crt and server.key (see bootward(8), FILES)\n",
+				err, dir);
+		return -1;
+	}
+	*memfd = make_sealed_memfd("bootward-tls-chain", chain, len);
+	free(chain);
+	if (*memfd < 0) {
+		keys_free(*key);
+		*key = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* A served root must exist before a worker can chroot into it. */
+static int prepare_root(const char *root, const char *what)
+{
 	struct stat st;
 
-	if (!t->enabled)
-		return 0;
-	if (stat(t->root, &st) < 0 && errno == ENOENT) {
+	if (stat(root, &st) < 0 && errno == ENOENT) {
 		char path[PATH_MAX];
-		snprintf(path, sizeof path, "%s", t->root);
+		snprintf(path, sizeof path, "%s", root);
 		for (char *s = path + 1; *s; s++) {
 			if (*s != '/')
 				continue;
@@ -317,14 +398,27 @@ static int prepare_tftp_root(const struct policy *p)
 			*s = '/';
 		}
 		if (mkdir(path, 0755) == 0)
-			log_rec(LOG_LEVEL_WARN, "event=tftp-root root=%s action=created note=\"empty: put boot files here\"",
-				t->root);
+			log_rec(LOG_LEVEL_WARN, "event=%s-root root=%s action=created note=\"empty: put boot files here\"",
+				what, root);
 	}
-	if (stat(t->root, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		log_rec(LOG_LEVEL_ERR, "event=tftp-root root=%s error=\"%s\"", t->root,
+	errno = 0;
+	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		log_rec(LOG_LEVEL_ERR, "event=%s-root root=%s error=\"%s\"", what, root,
 			errno ? strerror(errno) : "not a directory");
 		return -1;
 	}
+	return 0;
+}
+
+static int prepare_tftp_root(const struct policy *p)
+{
+	const struct policy_tftp *t = &p->tftp;
+	struct stat st;
+
+	if (!t->enabled)
+		return 0;
+	if (prepare_root(t->root, "tftp") < 0)
+		return -1;
 	if (t->upload_dir[0]) {
 		char up[PATH_MAX];
 		snprintf(up, sizeof up, "%s/%s", t->root, t->upload_dir);
@@ -350,6 +444,8 @@ static void worker_root(const struct broker *b, enum worker_kind kind, char *out
 {
 	if (kind == WORKER_TFTPD)
 		snprintf(out, cap, "%s", b->policy.tftp.root);
+	else if (kind == WORKER_HTTPSD)
+		snprintf(out, cap, "%s", b->policy.https.root);
 	else
 		snprintf(out, cap, "%s/%s", b->opt->state_dir, worker_name(kind));
 }
@@ -381,7 +477,8 @@ fail:
 
 static int prepare_dirs(const struct broker *b, const struct policy *p)
 {
-	return prepare_tftp_root(p) < 0 || prepare_dhcpd_dir(b, p) < 0 ? -1 : 0;
+	return prepare_tftp_root(p) < 0 || prepare_dhcpd_dir(b, p) < 0 ||
+	       (p->https.enabled && prepare_root(p->https.root, "https") < 0) ? -1 : 0;
 }
 
 /* Every worker the policy needs must have its binary; say which is missing. */
@@ -468,6 +565,7 @@ static int worker_handover(struct broker *b, struct worker *w)
 	if (ipc_send(w->ipc, IPC_HELLO, &hello, sizeof hello, NULL, 0) < 0 ||
 	    ipc_send(w->ipc, IPC_POLICY, NULL, 0, &b->policy_memfd, 1) < 0 ||
 	    send_sockets(w->ipc, w->kind, &b->socks) < 0 ||
+	    (w->kind == WORKER_HTTPSD && ipc_send(w->ipc, IPC_CERTS, NULL, 0, &b->chain_memfd, 1) < 0) ||
 	    ipc_send(w->ipc, IPC_START, NULL, 0, NULL, 0) < 0) {
 		log_rec(LOG_LEVEL_ERR, "event=handover worker=%s pid=%d error=\"%s\"", worker_name(w->kind),
 			(int)w->pid, strerror(errno));
@@ -517,6 +615,50 @@ static void worker_close_ipc(struct broker *b, struct worker *w)
 	w->ipc = -1;
 }
 
+/* A private-key operation for httpsd's handshake.  Refused (an empty
+ * result, so the handshake fails at once) when it comes from another
+ * worker or over the policy's rate.  A result httpsd cannot take now is
+ * dropped: its handshake then times out. */
+static void key_op(struct broker *b, struct worker *w, const uint8_t *payload)
+{
+	struct ipc_key_op op;
+	struct ipc_key_result r = { .ok = 0 };
+	struct ipc_hdr h = { .type = IPC_KEY_RESULT };
+	uint8_t out[sizeof h + sizeof r + IPC_KEY_DATA_MAX];
+	uint64_t second = mono_ms() / 1000;
+
+	memcpy(&op, payload, sizeof op);
+	r.id = op.id;
+	if (second != b->key_second) {
+		if (b->key_refused)
+			log_rec(LOG_LEVEL_WARN, "event=key-rate refused=%llu limit_per_s=%u",
+				(unsigned long long)b->key_refused, b->policy.https.key_ops_rate);
+		b->key_second = second;
+		b->key_ops = 0;
+		b->key_refused = 0;
+	}
+	if (w->kind != WORKER_HTTPSD || !b->key) {
+		log_rec(LOG_LEVEL_WARN, "event=key-op worker=%s pid=%d error=\"not allowed\"", worker_name(w->kind),
+			(int)w->pid);
+	} else if (b->key_ops >= b->policy.https.key_ops_rate) {
+		b->key_refused++;
+	} else {
+		b->key_ops++;
+		r.len = (uint32_t)keys_perform(b->key, op.op, op.sigalg, payload + sizeof op, op.len,
+					       out + sizeof h + sizeof r, IPC_KEY_DATA_MAX);
+		r.ok = r.len > 0;
+		if (!r.ok)
+			log_rec(LOG_LEVEL_WARN, "event=key-op op=%s sigalg=0x%04x len=%u error=\"refused or failed\"",
+				op.op == IPC_KEY_SIGN ? "sign" : "decrypt", (unsigned)op.sigalg, op.len);
+	}
+	h.len = (uint32_t)(sizeof r + r.len);
+	memcpy(out, &h, sizeof h);
+	memcpy(out + sizeof h, &r, sizeof r);
+	if (send(w->ipc, out, sizeof h + h.len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN)
+		log_rec(LOG_LEVEL_WARN, "event=key-op worker=%s pid=%d error=\"%s\"", worker_name(w->kind),
+			(int)w->pid, strerror(errno));
+}
+
 /* Relay what a worker says.  Anything malformed is logged and dropped; a
  * worker that keeps sending garbage is killed (and restarted like any other
  * death). */
@@ -553,6 +695,10 @@ static void worker_read(struct broker *b, struct worker *w)
 		}
 		struct ipc_hdr h;
 		memcpy(&h, buf, sizeof h);
+		if (h.type == IPC_KEY_OP) {
+			key_op(b, w, buf + sizeof h);
+			continue;
+		}
 		char text[IPC_LOG_MAX + 1];
 		memcpy(text, buf + sizeof h + 1, h.len - 1);
 		text[h.len - 1] = '\0';
@@ -624,15 +770,26 @@ static void reload(struct broker *b)
 		log_rec(LOG_LEVEL_ERR, "event=reload outcome=rejected note=\"the previous policy keeps serving\"");
 		return;
 	}
-	int memfd = make_policy_memfd(text, len);
+	int memfd = make_sealed_memfd("bootward-policy", text, len);
+	struct tls_key *key = NULL;
+	int chain_memfd = -1;
 	if (memfd < 0 || check_binaries(b, &np, true) < 0 || prepare_dirs(b, &np) < 0 ||
-	    sockset_open(&ns, &np, &b->socks) < 0) {
+	    load_tls(b, &np, &key, &chain_memfd, true) < 0 || sockset_open(&ns, &np, &b->socks) < 0) {
 		log_rec(LOG_LEVEL_ERR, "event=reload outcome=rejected note=\"the previous policy keeps serving\"");
 		if (memfd >= 0)
 			close(memfd);
+		if (chain_memfd >= 0)
+			close(chain_memfd);
+		keys_free(key);
 		free(text);
 		return;
 	}
+	/* Certificates and key are read again too: SIGHUP after replacing them. */
+	keys_free(b->key);
+	b->key = key;
+	if (b->chain_memfd >= 0)
+		close(b->chain_memfd);
+	b->chain_memfd = chain_memfd;
 	sockset_close(&b->socks);
 	b->socks = ns;
 	close(b->policy_memfd);
@@ -650,8 +807,9 @@ static void reload(struct broker *b)
 			w->restart_at_ms = mono_ms();
 		}
 	}
-	log_rec(LOG_LEVEL_INFO, "event=reload outcome=accepted tftp=%s dhcp=%s", np.tftp.enabled ? "on" : "off",
-		np.dhcp.mode == POLICY_DHCP_OFF ? "off" : np.dhcp.mode == POLICY_DHCP_PROXY ? "proxy" : "authoritative");
+	log_rec(LOG_LEVEL_INFO, "event=reload outcome=accepted tftp=%s dhcp=%s https=%s", np.tftp.enabled ? "on" : "off",
+		np.dhcp.mode == POLICY_DHCP_OFF ? "off" : np.dhcp.mode == POLICY_DHCP_PROXY ? "proxy" : "authoritative",
+		np.https.enabled ? "on" : "off");
 }
 
 /* ---- main loop ------------------------------------------------------------- */
@@ -836,7 +994,10 @@ int serve_main(const struct serve_options *o)
 	if (lockfd < 0)
 		return 1;
 	log_to_local(true, "broker");
-	b.policy_memfd = make_policy_memfd(b.policy_text, b.policy_len);
+	b.policy_memfd = make_sealed_memfd("bootward-policy", b.policy_text, b.policy_len);
+	b.chain_memfd = -1;
+	if (load_tls(&b, &b.policy, &b.key, &b.chain_memfd, false) < 0)
+		return 1;
 	if (b.policy_memfd < 0 || prepare_dirs(&b, &b.policy) < 0 ||
 	    sockset_open(&b.socks, &b.policy, NULL) < 0) {
 		fprintf(stderr, "bootward serve: cannot start (see the errors above)\n");
@@ -852,10 +1013,11 @@ int serve_main(const struct serve_options *o)
 		log_rec(LOG_LEVEL_ERR, "event=start error=\"%s\"", strerror(errno));
 		return 1;
 	}
-	log_rec(LOG_LEVEL_INFO, "event=start version=%s policy=%s state=%s tftp=%s dhcp=%s", BOOTWARD_VERSION,
+	log_rec(LOG_LEVEL_INFO, "event=start version=%s policy=%s state=%s tftp=%s dhcp=%s https=%s", BOOTWARD_VERSION,
 		o->policy_file ? o->policy_file : "built-in", o->state_dir, b.policy.tftp.enabled ? "on" : "off",
 		b.policy.dhcp.mode == POLICY_DHCP_OFF ? "off" :
-		b.policy.dhcp.mode == POLICY_DHCP_PROXY ? "proxy" : "authoritative");
+		b.policy.dhcp.mode == POLICY_DHCP_PROXY ? "proxy" : "authoritative",
+		b.policy.https.enabled ? "on" : "off");
 	for (size_t i = 0; i < N_WORKERS; i++)
 		if (worker_wanted(&b.policy, b.workers[i].kind))
 			worker_start(&b, &b.workers[i]);

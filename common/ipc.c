@@ -111,6 +111,26 @@ static int check_log(const uint8_t *p, size_t len, const char **why)
 	return 0;
 }
 
+static int check_key_op(const uint8_t *p, size_t len, const char **why)
+{
+	struct ipc_key_op k;
+
+	if (len < sizeof k) {
+		*why = "key operation too short";
+		return -1;
+	}
+	memcpy(&k, p, sizeof k);
+	if (k.len == 0 || k.len > IPC_KEY_DATA_MAX || k.len != len - sizeof k) {
+		*why = "key operation with bad length";
+		return -1;
+	}
+	if ((k.op != IPC_KEY_SIGN || k.sigalg == 0) && (k.op != IPC_KEY_DECRYPT || k.sigalg != 0)) {
+		*why = "key operation of unknown kind";
+		return -1;
+	}
+	return 0;
+}
+
 int ipc_check(const void *msg, size_t size, int from_worker, const char **why)
 {
 	struct ipc_hdr h;
@@ -132,6 +152,8 @@ int ipc_check(const void *msg, size_t size, int from_worker, const char **why)
 	if (from_worker) {
 		if (h.type == IPC_LOG)
 			return check_log(payload, h.len, why);
+		if (h.type == IPC_KEY_OP)
+			return check_key_op(payload, h.len, why);
 		*why = "unknown message type from worker";
 		return -1;
 	}
@@ -144,7 +166,18 @@ int ipc_check(const void *msg, size_t size, int from_worker, const char **why)
 		if (h.len == sizeof(struct ipc_sockets))
 			return 0;
 		break;
+	case IPC_KEY_RESULT: {
+		struct ipc_key_result r;
+		if (h.len < sizeof r)
+			break;
+		memcpy(&r, payload, sizeof r);
+		if (r.len == h.len - sizeof r && r.len <= IPC_KEY_DATA_MAX && r.ok <= 1 && (r.ok || !r.len))
+			return 0;
+		*why = "key result with bad length or status";
+		return -1;
+	}
 	case IPC_POLICY:
+	case IPC_CERTS:
 	case IPC_START:
 		if (h.len == 0)
 			return 0;

@@ -25,8 +25,12 @@ enum ipc_type {
 	IPC_POLICY = 2,   /* no payload; one fd: a sealed memfd holding the policy text */
 	IPC_SOCKETS = 3,  /* struct ipc_sockets; `count` fds */
 	IPC_START = 4,    /* no payload: all fds sent, enter the sandbox and serve */
+	IPC_CERTS = 5,    /* httpsd, before IPC_START: no payload; one fd, a sealed memfd
+			     holding the TLS certificate chain (PEM, leaf first, root last) */
+	IPC_KEY_RESULT = 6, /* httpsd, any time: struct ipc_key_result + `len` bytes */
 	/* worker -> broker */
 	IPC_LOG = 16,     /* uint8_t level, then text (printable ASCII, no newline) */
+	IPC_KEY_OP = 17,  /* httpsd: struct ipc_key_op + `len` bytes; answered by IPC_KEY_RESULT */
 };
 
 enum ipc_socket_role {
@@ -34,6 +38,8 @@ enum ipc_socket_role {
 	IPC_SOCK_TFTP_POOL = 2,   /* transfer-port pool sockets, in port order */
 	IPC_SOCK_DHCP = 3,        /* UDP 67, one per interface (or one for all), IP_PKTINFO and SO_BROADCAST on */
 	IPC_SOCK_DHCP_PROXY = 4,  /* UDP 4011 (PXE boot server discovery), as IPC_SOCK_DHCP */
+	IPC_SOCK_HTTPS = 5,       /* TCP listening socket for TLS, one per address */
+	IPC_SOCK_HTTP = 6,        /* TCP listening socket for plain HTTP (policy: plain-http) */
 };
 
 struct ipc_hdr {
@@ -54,6 +60,28 @@ struct ipc_sockets {
 	uint32_t role;     /* enum ipc_socket_role */
 	uint32_t count;    /* fds attached to this message */
 	uint32_t first_port; /* port of the first fd (pool sockets are in port order) */
+};
+
+/* A private-key operation httpsd asks of the broker during a TLS handshake.
+ * The key itself never leaves the broker. */
+enum ipc_key_opcode {
+	IPC_KEY_SIGN = 1,    /* sign `data` (the unhashed message) with `sigalg` */
+	IPC_KEY_DECRYPT = 2, /* raw RSA decryption of `data` (RSA key exchange) */
+};
+
+#define IPC_KEY_DATA_MAX 1024 /* input or output bytes: an RSA-8192 block at most */
+
+struct ipc_key_op {
+	uint32_t id;       /* chosen by httpsd, echoed in the result */
+	uint16_t op;       /* enum ipc_key_opcode */
+	uint16_t sigalg;   /* TLS SignatureScheme for IPC_KEY_SIGN, 0 otherwise */
+	uint32_t len;      /* bytes of data that follow, 1..IPC_KEY_DATA_MAX */
+};
+
+struct ipc_key_result {
+	uint32_t id;
+	uint32_t ok;       /* 1: `len` result bytes follow; 0: refused or failed (len 0) */
+	uint32_t len;
 };
 
 /* Send one message with optional fds.  Returns 0 or -1 (errno set). */

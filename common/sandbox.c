@@ -141,9 +141,21 @@ static const int journal_syscalls[] = {
 	SCMP_SYS(rename), SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(unlink), SCMP_SYS(unlinkat),
 };
 
+/* httpsd: accept connections on the sockets it was given, list
+ * directories, copy files to plain-HTTP sockets, and feed BoringSSL's
+ * random generator. */
+static const int httpsd_syscalls[] = {
+	SCMP_SYS(accept4), SCMP_SYS(shutdown), SCMP_SYS(getdents64), SCMP_SYS(sendfile),
+	SCMP_SYS(getrandom),
+};
+
 static int build_filter(scmp_filter_ctx ctx, const struct sandbox_spec *s)
 {
 	int rc = 0;
+
+	if (s->kind == WORKER_HTTPSD)
+		for (size_t i = 0; i < sizeof httpsd_syscalls / sizeof httpsd_syscalls[0]; i++)
+			rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, httpsd_syscalls[i], 0);
 
 	if (s->root_writable) {
 		for (size_t i = 0; i < sizeof journal_syscalls / sizeof journal_syscalls[0]; i++)

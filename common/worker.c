@@ -70,6 +70,8 @@ void worker_receive_handover(enum worker_kind kind, struct worker_handover *h)
 	int fds[IPC_FDS_MAX];
 	bool have_hello = false, have_policy = false;
 
+	h->certs_fd = -1;
+
 	for (;;) {
 		size_t nfds = IPC_FDS_MAX;
 		ssize_t n = ipc_recv(IPC_FD, buf, fds, &nfds);
@@ -81,7 +83,7 @@ void worker_receive_handover(enum worker_kind kind, struct worker_handover *h)
 		if (ipc_check(buf, (size_t)n, 0, &why) < 0)
 			protocol_error(why);
 		memcpy(&hdr, buf, sizeof hdr);
-		if (hdr.type != IPC_SOCKETS && hdr.type != IPC_POLICY && nfds)
+		if (hdr.type != IPC_SOCKETS && hdr.type != IPC_POLICY && hdr.type != IPC_CERTS && nfds)
 			protocol_error("fds attached to a message that takes none");
 		if (hdr.type == IPC_HELLO) {
 			take_hello(h, kind, buf + sizeof hdr);
@@ -89,6 +91,8 @@ void worker_receive_handover(enum worker_kind kind, struct worker_handover *h)
 		} else if (hdr.type == IPC_POLICY && nfds == 1 && !have_policy) {
 			load_policy(fds[0], h->policy);
 			have_policy = true;
+		} else if (hdr.type == IPC_CERTS && nfds == 1 && h->certs_fd < 0 && kind == WORKER_HTTPSD) {
+			h->certs_fd = fds[0];
 		} else if (hdr.type == IPC_SOCKETS) {
 			struct ipc_sockets m;
 			memcpy(&m, buf + sizeof hdr, sizeof m);

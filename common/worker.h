@@ -20,6 +20,7 @@ struct worker_handover {
 	char root[POLICY_PATH_MAX]; /* where the broker says this worker lives */
 	struct worker_socket *socks; /* every socket, in the order sent */
 	size_t n_socks;
+	int certs_fd;               /* httpsd: memfd with the certificate chain, or -1 */
 };
 
 /* Receive everything up to IPC_START.  Any deviation from the protocol is

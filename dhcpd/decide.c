@@ -222,8 +222,16 @@ static int boot_options(struct dhcp_decision *d, const struct policy *p, const s
 		r->siaddr = server;
 		r->tftp_server = d->tftp_server;
 	} else {
-		const char *scheme = boot->proto == POLICY_BOOT_HTTPS ? "https" : "http";
-		int n = snprintf(d->bootfile, sizeof d->bootfile, "%s://%s%s", scheme, d->tftp_server, path);
+		bool tls = boot->proto == POLICY_BOOT_HTTPS;
+		/* The scheme's own port is left out; without an https statement
+		 * (HTTP served elsewhere at this address) it is the standard one. */
+		unsigned port = tls ? p->https.port :
+				p->https.enabled && p->https.plain_port ? p->https.plain_port : 80;
+		char colon_port[8] = "";
+		if (port != (tls ? 443u : 80u))
+			snprintf(colon_port, sizeof colon_port, ":%u", port);
+		int n = snprintf(d->bootfile, sizeof d->bootfile, "%s://%s%s%s", tls ? "https" : "http",
+				 d->tftp_server, colon_port, path);
 		if (n < 0 || (size_t)n >= sizeof d->bootfile)
 			return -1;
 		if (dhcp_is_http_client(m))

@@ -24,7 +24,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(&h, data, sizeof h);
 		if (h.len != size - sizeof h || h.flags)
 			abort();
-		if (from_worker) {
+		if (from_worker && h.type == IPC_KEY_OP) {
+			/* The broker hands `len` bytes after the header to the key code. */
+			struct ipc_key_op k;
+			if (h.len < sizeof k)
+				abort();
+			memcpy(&k, data + sizeof h, sizeof k);
+			if (k.len == 0 || k.len > IPC_KEY_DATA_MAX || sizeof k + k.len != h.len ||
+			    (k.op == IPC_KEY_SIGN) == (k.sigalg == 0) ||
+			    (k.op != IPC_KEY_SIGN && k.op != IPC_KEY_DECRYPT))
+				abort();
+		} else if (!from_worker && h.type == IPC_KEY_RESULT) {
+			/* httpsd copies `len` bytes into a buffer of IPC_KEY_DATA_MAX. */
+			struct ipc_key_result r;
+			if (h.len < sizeof r)
+				abort();
+			memcpy(&r, data + sizeof h, sizeof r);
+			if (r.len > IPC_KEY_DATA_MAX || sizeof r + r.len != h.len || r.ok > 1 || (!r.ok && r.len))
+				abort();
+		} else if (from_worker) {
 			/* The broker copies the text into a buffer of IPC_LOG_MAX + 1. */
 			if (h.type != IPC_LOG || h.len < 2 || h.len - 1 > IPC_LOG_MAX)
 				abort();

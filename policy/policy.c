@@ -461,6 +461,7 @@ struct stmt {
 /* Where a host's words are, for the checks made once the file is read. */
 struct host_at {
 	struct loc name, mac, address;
+	struct loc boot;                  /* the word `boot`; line 0: none */
 };
 
 struct parser {
@@ -473,6 +474,7 @@ struct parser {
 	struct loc iface_addr_at[POLICY_MAX_INTERFACES];
 	struct loc iface_name_at[POLICY_MAX_INTERFACES];
 	struct loc dhcp_mode_at;
+	bool https_read;                  /* the https statement was read without error */
 	size_t any_class;                 /* 1 + index of the first class that matches
 					     every client; 0: none */
 	/* Settings of a subnet, host, class or deny beyond the limit are read
@@ -490,6 +492,7 @@ struct parser {
 	struct loc subnet_at[POLICY_MAX_SUBNETS]; /* the network */
 	struct loc range_at[POLICY_MAX_SUBNETS];  /* the word `range`; line 0: none */
 	struct loc class_at[POLICY_MAX_CLASSES];  /* the name */
+	struct loc class_boot_at[POLICY_MAX_CLASSES]; /* the word `boot` */
 	struct loc deny_at[POLICY_MAX_DENY];      /* the MAC */
 	struct host_at host_at[POLICY_MAX_HOSTS];
 };
@@ -749,6 +752,47 @@ static int store_u16(struct parser *ps, struct stmt *st, const struct setting *s
 	uint16_t u = (uint16_t)n;
 
 	memcpy(value_dst(st, s), &u, sizeof u);
+	return 0;
+}
+
+/* on | off into a bool field. */
+static int store_switch(struct parser *ps, struct stmt *st, const struct setting *s,
+			const struct token *v)
+{
+	bool on = strcmp(v->text, "on") == 0;
+
+	if (!on && strcmp(v->text, "off") != 0)
+		return not_a(ps, s, v);
+	memcpy(value_dst(st, s), &on, sizeof on);
+	return 0;
+}
+
+/* A port number, or off (0), into a uint16_t field. */
+static int store_port_or_off(struct parser *ps, struct stmt *st, const struct setting *s,
+			     const struct token *v)
+{
+	uint16_t port = 0;
+
+	if (strcmp(v->text, "off") == 0) {
+		memcpy(value_dst(st, s), &port, sizeof port);
+		return 0;
+	}
+	return store_u16(ps, st, s, v);
+}
+
+/* compatible | forward-secret */
+static int store_ciphers(struct parser *ps, struct stmt *st, const struct setting *s,
+			 const struct token *v)
+{
+	enum policy_ciphers c;
+
+	if (strcmp(v->text, "compatible") == 0)
+		c = POLICY_CIPHERS_COMPATIBLE;
+	else if (strcmp(v->text, "forward-secret") == 0)
+		c = POLICY_CIPHERS_FORWARD_SECRET;
+	else
+		return not_a(ps, s, v);
+	memcpy(value_dst(st, s), &c, sizeof c);
 	return 0;
 }
 
@@ -1604,6 +1648,76 @@ static void tftp_finish(struct parser *ps, struct stmt *st)
 	}
 }
 
+/* https [settings] | https { settings } */
+
+#define HTTPS_ROOT_DEFAULT "/srv/bootward/http"
+#define HTTPS_CONN_MAX 8000u /* workers get 8192 file descriptors */
+
+enum {
+	HTTPS_ROOT,
+	HTTPS_PORT,
+	HTTPS_PLAIN_HTTP,
+	HTTPS_CIPHERS,
+	HTTPS_MAX_CONNECTIONS,
+	HTTPS_MAX_PER_CLIENT,
+	HTTPS_HEADER_TIMEOUT,
+	HTTPS_IDLE_TIMEOUT,
+	HTTPS_LISTING,
+	HTTPS_ACCESS_LOG,
+	HTTPS_KEY_OPS_RATE,
+};
+
+#define HTTPS_FIELD(f, type) FIELD(struct policy_https, f, type)
+
+static const struct setting https_settings[] = {
+	[HTTPS_ROOT] = SETTING("root", "an absolute path, e.g. \"/srv/bootward/http\"", store_abs_path, 0, 0,
+			       HTTPS_FIELD(root, char *), 0),
+	[HTTPS_PORT] = SETTING("port", "a TCP port, e.g. 443", store_u16, 1, 65535,
+			       HTTPS_FIELD(port, uint16_t), 0),
+	[HTTPS_PLAIN_HTTP] = SETTING("plain-http", "off or a TCP port, e.g. 80", store_port_or_off, 1, 65535,
+				     HTTPS_FIELD(plain_port, uint16_t), 0),
+	[HTTPS_CIPHERS] = SETTING("ciphers", "compatible or forward-secret", store_ciphers, 0, 0,
+				  HTTPS_FIELD(ciphers, enum policy_ciphers), 0),
+	[HTTPS_MAX_CONNECTIONS] = SETTING("max-connections", "a number, e.g. 4096", store_count, 1, HTTPS_CONN_MAX,
+					  HTTPS_FIELD(max_connections, uint32_t), 0),
+	[HTTPS_MAX_PER_CLIENT] = SETTING("max-per-client", "a number, e.g. 64", store_count, 1, HTTPS_CONN_MAX,
+					 HTTPS_FIELD(max_per_client, uint32_t), 0),
+	[HTTPS_HEADER_TIMEOUT] = SETTING("header-timeout", "a duration, e.g. 10s", store_duration, 1000, 300000,
+					 HTTPS_FIELD(header_timeout_ms, uint32_t), 0),
+	[HTTPS_IDLE_TIMEOUT] = SETTING("idle-timeout", "a duration, e.g. 60s", store_duration, 1000, 3600000,
+				       HTTPS_FIELD(idle_timeout_ms, uint32_t), 0),
+	[HTTPS_LISTING] = SETTING("listing", "on or off", store_switch, 0, 0, HTTPS_FIELD(listing, bool), 0),
+	[HTTPS_ACCESS_LOG] = SETTING("access-log", "on or off", store_switch, 0, 0,
+				     HTTPS_FIELD(access_log, bool), 0),
+	[HTTPS_KEY_OPS_RATE] = SETTING("key-ops-rate", "a number per second, e.g. 1000", store_count, 1, 100000,
+				       HTTPS_FIELD(key_ops_rate, uint32_t), 0),
+};
+
+static int https_begin(struct parser *ps, struct stmt *st)
+{
+	st->target = &ps->p->https;
+	ps->p->https.enabled = true;
+	return 0;
+}
+
+static void https_finish(struct parser *ps, struct stmt *st)
+{
+	struct policy_https *h = &ps->p->https;
+
+	ps->https_read = true;
+	if (h->plain_port == h->port)
+		error_at(ps, st->value_at[given(st, HTTPS_PLAIN_HTTP) ? HTTPS_PLAIN_HTTP : HTTPS_PORT],
+			 "plain-http and port are both %u: plain HTTP needs a port of its own",
+			 (unsigned)h->port);
+	if (!given(st, HTTPS_MAX_PER_CLIENT)) {
+		if (h->max_per_client > h->max_connections)
+			h->max_per_client = h->max_connections;
+	} else if (h->max_per_client > h->max_connections) {
+		error_at(ps, st->value_at[HTTPS_MAX_PER_CLIENT], "max-per-client %u is more than max-connections %u",
+			 h->max_per_client, h->max_connections);
+	}
+}
+
 /* ---- DHCP statements -------------------------------------------------- */
 
 #define OFFER_HOLD_DEFAULT_S 60u
@@ -1956,6 +2070,15 @@ static void subnet_finish(struct parser *ps, struct stmt *st)
 	BOOT_SETTING(T, "http", POLICY_BOOT_HTTP, "a URL path, e.g. \"/boot/ipxe.efi\""),  \
 	BOOT_SETTING(T, "https", POLICY_BOOT_HTTPS, "a URL path, e.g. \"/boot/ipxe.efi\"")
 
+/* Where the boot target among settings first..last was given; line 0: none. */
+static struct loc boot_at(const struct stmt *st, size_t first, size_t last)
+{
+	for (size_t i = first; i <= last; i++)
+		if (given(st, i))
+			return st->key_at[i];
+	return (struct loc){ 0, 0 };
+}
+
 /* host NAME mac MAC [address A] [kickstart NAME] [boot PROTO PATH] */
 
 enum { HOST_MAC, HOST_ADDRESS, HOST_KICKSTART, HOST_BOOT_TFTP, HOST_BOOT_HTTP, HOST_BOOT_HTTPS };
@@ -2037,7 +2160,8 @@ static void host_finish(struct parser *ps, struct stmt *st)
 	}
 	ps->host_at[d->n_hosts] = (struct host_at){ st->name_at, st->value_at[HOST_MAC],
 						    given(st, HOST_ADDRESS) ? st->value_at[HOST_ADDRESS]
-									    : (struct loc){ 0, 0 } };
+									    : (struct loc){ 0, 0 },
+						    boot_at(st, HOST_BOOT_TFTP, HOST_BOOT_HTTPS) };
 	d->n_hosts++;
 }
 
@@ -2179,10 +2303,11 @@ static void class_finish(struct parser *ps, struct stmt *st)
 	}
 	if (given(st, CLASS_MATCH_ANY))
 		ps->any_class = d->n_classes + 1;
+	ps->class_boot_at[d->n_classes] = boot_at(st, CLASS_BOOT_TFTP, CLASS_BOOT_HTTPS);
 	ps->class_at[d->n_classes++] = st->name_at;
 }
 
-enum { STMT_INTERFACE, STMT_SANDBOX, STMT_TFTP, STMT_DHCP, STMT_SUBNET, STMT_HOST, STMT_DENY, STMT_CLASS };
+enum { STMT_INTERFACE, STMT_SANDBOX, STMT_TFTP, STMT_HTTPS, STMT_DHCP, STMT_SUBNET, STMT_HOST, STMT_DENY, STMT_CLASS };
 
 #define STATEMENT(kw, name, once, table, prefix) \
 	{ kw, name, once, table, ARRAY_SIZE(table), prefix##_begin, prefix##_finish }
@@ -2191,6 +2316,7 @@ static const struct statement statements[] = {
 	[STMT_INTERFACE] = STATEMENT("interface", "name", false, interface_settings, interface),
 	[STMT_SANDBOX] = STATEMENT("sandbox", NULL, true, sandbox_settings, sandbox),
 	[STMT_TFTP] = STATEMENT("tftp", NULL, true, tftp_settings, tftp),
+	[STMT_HTTPS] = STATEMENT("https", NULL, true, https_settings, https),
 	[STMT_DHCP] = STATEMENT("dhcp", "mode", true, dhcp_settings, dhcp),
 	[STMT_SUBNET] = STATEMENT("subnet", "network", false, subnet_settings, subnet),
 	[STMT_HOST] = STATEMENT("host", "name", false, host_settings, host),
@@ -2204,6 +2330,7 @@ _Static_assert(ARRAY_SIZE(statements) <= ARRAY_SIZE(((struct parser *)0)->first_
 _Static_assert(ARRAY_SIZE(interface_settings) <= SETTINGS_MAX, "too many interface settings");
 _Static_assert(ARRAY_SIZE(sandbox_settings) <= SETTINGS_MAX, "too many sandbox settings");
 _Static_assert(ARRAY_SIZE(tftp_settings) <= SETTINGS_MAX, "too many tftp settings");
+_Static_assert(ARRAY_SIZE(https_settings) <= SETTINGS_MAX, "too many https settings");
 _Static_assert(ARRAY_SIZE(dhcp_settings) <= SETTINGS_MAX, "too many dhcp settings");
 _Static_assert(ARRAY_SIZE(subnet_settings) <= SETTINGS_MAX, "too many subnet settings");
 _Static_assert(ARRAY_SIZE(host_settings) <= SETTINGS_MAX, "too many host settings");
@@ -2666,6 +2793,30 @@ static void check_dhcp(struct parser *ps)
 	}
 }
 
+/* Boot URLs name this server's address.  Without an https statement, HTTP(S)
+ * may be served by another program at that address, so boot http and boot
+ * https are accepted as they are; with one, httpsd owns the address, and
+ * boot http needs its plain-http port. */
+static void check_boot(struct parser *ps)
+{
+	const struct policy_dhcp *d = &ps->p->dhcp;
+	const struct policy_https *h = &ps->p->https;
+	static const char fix[] = "add plain-http 80 to the https statement, or boot https";
+
+	if (!ps->first_at[STMT_DHCP].line || !ps->https_read || h->plain_port)
+		return;
+	for (size_t i = 0; i < d->n_classes; i++)
+		if (d->classes[i].boot.proto == POLICY_BOOT_HTTP)
+			error_at(ps, ps->class_boot_at[i],
+				 "class %s boots over http, but the https statement at line %u has plain-http off (%s)",
+				 d->classes[i].name, ps->first_at[STMT_HTTPS].line, fix);
+	for (size_t i = 0; i < d->n_hosts; i++)
+		if (d->hosts[i].boot.proto == POLICY_BOOT_HTTP)
+			error_at(ps, ps->host_at[i].boot,
+				 "host %s boots over http, but the https statement at line %u has plain-http off (%s)",
+				 d->hosts[i].name, ps->first_at[STMT_HTTPS].line, fix);
+}
+
 /* Errors e[from..count) into file order (they were found by kind). */
 static void sort_errors(struct policy_errors *errs, size_t from)
 {
@@ -2704,6 +2855,14 @@ void policy_init(struct policy *p)
 	p->tftp.max_blksize = 65464;
 	p->tftp.max_windowsize = 64;
 	p->tftp.upload_max_bytes = 64 * MIB;
+	copy_string(p->https.root, sizeof p->https.root, HTTPS_ROOT_DEFAULT);
+	p->https.port = 443;
+	p->https.max_connections = 4096;
+	p->https.max_per_client = 64;
+	p->https.header_timeout_ms = 10000;
+	p->https.idle_timeout_ms = 60000;
+	p->https.access_log = true;
+	p->https.key_ops_rate = 1000;
 	p->dhcp.offer_hold_s = OFFER_HOLD_DEFAULT_S;
 	p->dhcp.max_discover_per_mac_s = DISCOVER_PER_MAC_DEFAULT;
 	p->dhcp.max_discover_per_s = DISCOVER_DEFAULT;
@@ -2745,6 +2904,7 @@ int policy_parse(const char *text, size_t len, const char *name,
 	size_t checked_from = errs->count;
 
 	check_dhcp(&ps);
+	check_boot(&ps);
 	sort_errors(errs, checked_from);
 	return errs->total ? -1 : 0;
 }

@@ -111,12 +111,35 @@ struct policy_dhcp {
 	size_t n_classes;
 };
 
+/* ---- HTTPS (httpsd) ---- */
+
+enum policy_ciphers {
+	POLICY_CIPHERS_COMPATIBLE = 0,     /* ECDHE-GCM, RSA-GCM, AES128/256-SHA: every iPXE build */
+	POLICY_CIPHERS_FORWARD_SECRET = 1, /* ECDHE-GCM and TLS 1.3 only */
+};
+
+struct policy_https {
+	bool enabled;                      /* an `https` statement was given */
+	char root[POLICY_PATH_MAX];        /* absolute path, no trailing '/' */
+	uint16_t port;                     /* TLS */
+	uint16_t plain_port;               /* plain HTTP; 0 = off */
+	enum policy_ciphers ciphers;
+	uint32_t max_connections;          /* open connections, overall */
+	uint32_t max_per_client;           /* open connections per client address */
+	uint32_t header_timeout_ms;        /* accept to end of request head (TLS handshake included) */
+	uint32_t idle_timeout_ms;          /* keep-alive wait, and a send that makes no progress */
+	bool listing;                      /* directory listings */
+	bool access_log;                   /* one log record per request */
+	uint32_t key_ops_rate;             /* private-key operations per second the broker performs */
+};
+
 struct policy {
 	struct policy_interface interfaces[POLICY_MAX_INTERFACES];
 	size_t n_interfaces;
 	uint32_t uid_base; /* worker uid/gid = uid_base + worker index (tftpd: +2) */
 	struct policy_tftp tftp;
 	struct policy_dhcp dhcp;
+	struct policy_https https;
 };
 
 struct policy_error {

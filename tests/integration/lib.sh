@@ -110,3 +110,26 @@ make_file() {
 udp_bound() { [ -n "$(S ss -Hlun "sport = :$1")" ]; }
 udp_free() { ! udp_bound "$1"; }
 sum() { sha256sum "$1" | cut -d' ' -f1; }
+
+# make_test_pki [NAME...]: a throwaway CA and an RSA-2048 server certificate
+# for $SRV (and the extra DNS NAMEs) in $STATE/trust, as the broker expects
+# them: server.crt, ca.crt, server.key (0600).  The CA is $WORK/ca.crt.
+make_test_pki() {
+    local t=$STATE/trust san="IP:$SRV,IP:127.0.0.1" n
+    for n in "$@"; do san="$san,DNS:$n"; done
+    mkdir -p "$t" && chmod 700 "$STATE" "$t"
+    printf '[srv]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' \
+        "$san" > "$WORK/ext.cnf"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/ca.key" -out "$t/ca.crt" -days 30 \
+        -subj /CN=bootward-test-ca 2>/dev/null &&
+    openssl req -newkey rsa:2048 -nodes -keyout "$t/server.key" -out "$WORK/server.csr" \
+        -subj /CN=bootward-test 2>/dev/null &&
+    openssl x509 -req -in "$WORK/server.csr" -CA "$t/ca.crt" -CAkey "$WORK/ca.key" -CAcreateserial \
+        -out "$t/server.crt" -days 30 -extfile "$WORK/ext.cnf" -extensions srv 2>/dev/null ||
+        bail "cannot make the test PKI"
+    chmod 600 "$t/server.key"
+    cp "$t/ca.crt" "$WORK/ca.crt"
+}
+
+# httpsd_pid: pid of the running httpsd worker.
+httpsd_pid() { pgrep -P "$BROKER_PID" -x bootward-httpsd | head -n 1; }

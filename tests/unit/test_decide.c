@@ -78,6 +78,23 @@ static const char overall_rate_policy[] =
 	"	discover-rate 3\n"
 	"}\n" AUTH_BODY;
 
+/* httpsd on ports of its own: URLs must name them. */
+static const char odd_ports_policy[] =
+	"https port 8443 plain-http 8080\n"
+	"dhcp authoritative\n" AUTH_BODY;
+
+/* Standard ports written out: URLs stay without a port. */
+static const char standard_ports_policy[] =
+	"https { port 443\n plain-http 80 }\n"
+	"dhcp authoritative\n" AUTH_BODY;
+
+/* TLS on another port, plain HTTP on 80. */
+static const char tls_port_policy[] =
+	"https port 8443 plain-http 80\n"
+	"dhcp authoritative {\n"
+	"	next-server 10.33.1.5\n"
+	"}\n" AUTH_BODY;
+
 static const char proxy_policy[] =
 	"dhcp proxy {\n"
 	"	discover-rate-per-mac 2\n"
@@ -749,6 +766,42 @@ static void test_boot_http_client(void **state UNUSED)
 	discover(&pk, mac_a, http_client);
 	run(&pk, &a, T0);
 	assert_string_equal(dec.reply.bootfile, "http://10.33.1.5/boot/ipxe.efi");
+}
+
+static void ipxe_bios(struct pkt *p);
+
+/* The URL carries :PORT only when httpsd is not on the scheme's standard
+ * port; without an https statement the standard ports are assumed. */
+static void test_boot_url_ports(void **state UNUSED)
+{
+	static const struct {
+		const char *policy;
+		const char *http, *https;
+	} cases[] = {
+		{ auth_policy, "http://10.33.1.1/boot/ipxe.efi", "https://10.33.1.1/boot/ipxe.ipxe" },
+		{ standard_ports_policy, "http://10.33.1.1/boot/ipxe.efi", "https://10.33.1.1/boot/ipxe.ipxe" },
+		{ odd_ports_policy, "http://10.33.1.1:8080/boot/ipxe.efi", "https://10.33.1.1:8443/boot/ipxe.ipxe" },
+		{ tls_port_policy, "http://10.33.1.5/boot/ipxe.efi", "https://10.33.1.5:8443/boot/ipxe.ipxe" },
+	};
+	struct dhcp_arrival a = on_lan();
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		load(cases[i].policy);
+		discover(&pk, mac_a, http_client);
+		run(&pk, &a, T0);
+		assert_send(DHCPOFFER, "offer");
+		assert_string_equal(dec.class_name, "httpboot");
+		assert_string_equal(dec.reply.bootfile, cases[i].http);
+		assert_string_equal(dec.reply.file, cases[i].http);
+		assert_str_option(&back, DHCP_OPT_BOOTFILE, cases[i].http);
+
+		discover(&pk, mac_b, ipxe_bios);
+		run(&pk, &a, T0);
+		assert_send(DHCPOFFER, "offer");
+		assert_string_equal(dec.class_name, "ipxe");
+		assert_string_equal(dec.reply.bootfile, cases[i].https);
+		assert_str_option(&back, DHCP_OPT_BOOTFILE, cases[i].https);
+	}
 }
 
 static void ipxe_bios(struct pkt *p)
@@ -1822,6 +1875,7 @@ int main(void)
 		cmocka_unit_test(test_boot_next_server),
 		cmocka_unit_test(test_boot_uefi_arches),
 		cmocka_unit_test(test_boot_http_client),
+		cmocka_unit_test(test_boot_url_ports),
 		cmocka_unit_test(test_boot_ipxe_user_class_first),
 		cmocka_unit_test(test_boot_ipxe_option_175),
 		cmocka_unit_test(test_boot_non_pxe_client),

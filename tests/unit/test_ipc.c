@@ -176,6 +176,74 @@ static void test_check_rejects_malformed(void **state)
 	expect_rejected(buf, n, 0, "unknown message type from broker");
 }
 
+/* Key operations: exact lengths, a known kind, sigalg only with sign. */
+static void test_check_key_messages(void **state)
+{
+	(void)state;
+	uint8_t buf[IPC_MSG_MAX], payload[IPC_MSG_MAX];
+	const char *why = NULL;
+	struct ipc_key_op k = { .id = 7, .op = IPC_KEY_SIGN, .sigalg = 0x0804, .len = 100 };
+	size_t n;
+
+	memset(payload, 0xab, sizeof payload);
+	memcpy(payload, &k, sizeof k);
+	n = make_msg(buf, IPC_KEY_OP, 0, sizeof k + 100, payload, sizeof k + 100);
+	assert_int_equal(ipc_check(buf, n, 1, &why), 0);
+	assert_int_equal(ipc_check(buf, n, 0, &why), -1); /* never from the broker */
+	/* len field disagreeing with the payload */
+	n = make_msg(buf, IPC_KEY_OP, 0, sizeof k + 99, payload, sizeof k + 99);
+	assert_int_equal(ipc_check(buf, n, 1, &why), -1);
+	/* too much data */
+	k.len = IPC_KEY_DATA_MAX + 1;
+	memcpy(payload, &k, sizeof k);
+	n = make_msg(buf, IPC_KEY_OP, 0, sizeof k + k.len, payload, sizeof k + k.len);
+	assert_int_equal(ipc_check(buf, n, 1, &why), -1);
+	/* empty */
+	k.len = 0;
+	memcpy(payload, &k, sizeof k);
+	n = make_msg(buf, IPC_KEY_OP, 0, sizeof k, payload, sizeof k);
+	assert_int_equal(ipc_check(buf, n, 1, &why), -1);
+	/* decrypt with a sigalg, sign without one, unknown op */
+	struct ipc_key_op bad[] = {
+		{ .op = IPC_KEY_DECRYPT, .sigalg = 0x0401, .len = 256 },
+		{ .op = IPC_KEY_SIGN, .sigalg = 0, .len = 256 },
+		{ .op = 3, .sigalg = 0, .len = 256 },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		memcpy(payload, &bad[i], sizeof bad[i]);
+		n = make_msg(buf, IPC_KEY_OP, 0, sizeof bad[i] + 256, payload, sizeof bad[i] + 256);
+		assert_int_equal(ipc_check(buf, n, 1, &why), -1);
+	}
+	k = (struct ipc_key_op){ .op = IPC_KEY_DECRYPT, .len = 256 };
+	memcpy(payload, &k, sizeof k);
+	n = make_msg(buf, IPC_KEY_OP, 0, sizeof k + 256, payload, sizeof k + 256);
+	assert_int_equal(ipc_check(buf, n, 1, &why), 0);
+
+	/* Results, broker -> httpsd only. */
+	struct ipc_key_result r = { .id = 7, .ok = 1, .len = 256 };
+	memcpy(payload, &r, sizeof r);
+	n = make_msg(buf, IPC_KEY_RESULT, 0, sizeof r + 256, payload, sizeof r + 256);
+	assert_int_equal(ipc_check(buf, n, 0, &why), 0);
+	assert_int_equal(ipc_check(buf, n, 1, &why), -1);
+	r = (struct ipc_key_result){ .id = 7, .ok = 0, .len = 0 };
+	memcpy(payload, &r, sizeof r);
+	n = make_msg(buf, IPC_KEY_RESULT, 0, sizeof r, payload, sizeof r);
+	assert_int_equal(ipc_check(buf, n, 0, &why), 0);
+	r = (struct ipc_key_result){ .id = 7, .ok = 0, .len = 4 }; /* a failure carries no data */
+	memcpy(payload, &r, sizeof r);
+	n = make_msg(buf, IPC_KEY_RESULT, 0, sizeof r + 4, payload, sizeof r + 4);
+	assert_int_equal(ipc_check(buf, n, 0, &why), -1);
+	r = (struct ipc_key_result){ .id = 7, .ok = 2, .len = 4 };
+	memcpy(payload, &r, sizeof r);
+	n = make_msg(buf, IPC_KEY_RESULT, 0, sizeof r + 4, payload, sizeof r + 4);
+	assert_int_equal(ipc_check(buf, n, 0, &why), -1);
+	/* The certificate chain message carries no payload. */
+	n = make_msg(buf, IPC_CERTS, 0, 0, payload, 0);
+	assert_int_equal(ipc_check(buf, n, 0, &why), 0);
+	n = make_msg(buf, IPC_CERTS, 0, 1, payload, 1);
+	assert_int_equal(ipc_check(buf, n, 0, &why), -1);
+}
+
 static void test_log_quote(void **state)
 {
 	(void)state;
@@ -205,6 +273,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oversized_payload_refused, setup, teardown),
 		cmocka_unit_test(test_check_worker_log),
 		cmocka_unit_test(test_check_rejects_malformed),
+		cmocka_unit_test(test_check_key_messages),
 		cmocka_unit_test(test_log_quote),
 	};
 	return cmocka_run_group_tests_name("ipc", tests, NULL, NULL);

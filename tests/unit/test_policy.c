@@ -14,7 +14,7 @@
 #include "policy/policy.h"
 
 /* The statement keywords, as "unknown statement" lists them. */
-#define STATEMENTS "interface, sandbox, tftp, dhcp, subnet, host, deny, class"
+#define STATEMENTS "interface, sandbox, tftp, https, dhcp, subnet, host, deny, class"
 
 static struct policy pol;
 static struct policy_errors errs;
@@ -105,6 +105,21 @@ static void assert_documented_dhcp_defaults(const struct policy_dhcp *d)
 	assert_int_equal(d->max_discover_per_s, 500);
 }
 
+static void assert_documented_https_defaults(const struct policy_https *h)
+{
+	assert_string_equal(h->root, "/srv/bootward/http");
+	assert_int_equal(h->port, 443);
+	assert_int_equal(h->plain_port, 0);
+	assert_int_equal(h->ciphers, POLICY_CIPHERS_COMPATIBLE);
+	assert_int_equal(h->max_connections, 4096);
+	assert_int_equal(h->max_per_client, 64);
+	assert_int_equal(h->header_timeout_ms, 10000);
+	assert_int_equal(h->idle_timeout_ms, 60000);
+	assert_false(h->listing);
+	assert_true(h->access_log);
+	assert_int_equal(h->key_ops_rate, 1000);
+}
+
 static void assert_documented_defaults(const struct policy *p)
 {
 	assert_int_equal(p->n_interfaces, 0);
@@ -120,6 +135,7 @@ static void assert_documented_defaults(const struct policy *p)
 	assert_int_equal(p->tftp.max_windowsize, 64);
 	assert_string_equal(p->tftp.upload_dir, "");
 	assert_int_equal(p->tftp.upload_max_bytes, 64 * 1024 * 1024);
+	assert_documented_https_defaults(&p->https);
 	assert_documented_dhcp_defaults(&p->dhcp);
 	assert_int_equal(p->dhcp.mode, POLICY_DHCP_OFF);
 	assert_int_equal(p->dhcp.n_subnets, 0);
@@ -134,6 +150,7 @@ static void test_init_defaults(void **state)
 	memset(&pol, 0xa5, sizeof pol);
 	policy_init(&pol);
 	assert_false(pol.tftp.enabled);
+	assert_false(pol.https.enabled);
 	assert_documented_defaults(&pol);
 }
 
@@ -142,6 +159,7 @@ static void test_default_policy(void **state)
 	(void)state;
 	assert_parses(policy_default_text);
 	assert_true(pol.tftp.enabled);
+	assert_false(pol.https.enabled);
 	assert_documented_defaults(&pol);
 	assert_int_equal(errs.total, 0);
 	assert_int_equal(errs.count, 0);
@@ -184,6 +202,18 @@ static void test_site_example(void **state)
 	assert_int_equal(pol.tftp.max_windowsize, 16);
 	assert_string_equal(pol.tftp.upload_dir, "incoming");
 	assert_int_equal(pol.tftp.upload_max_bytes, 256ull * 1024 * 1024);
+	assert_true(pol.https.enabled);
+	assert_string_equal(pol.https.root, "/srv/bootward/http");
+	assert_int_equal(pol.https.port, 443);
+	assert_int_equal(pol.https.plain_port, 80); /* class httpboot boots over plain http */
+	assert_int_equal(pol.https.ciphers, POLICY_CIPHERS_COMPATIBLE);
+	assert_int_equal(pol.https.max_connections, 4096);
+	assert_int_equal(pol.https.max_per_client, 32);
+	assert_int_equal(pol.https.header_timeout_ms, 10000);
+	assert_int_equal(pol.https.idle_timeout_ms, 60000);
+	assert_false(pol.https.listing);
+	assert_true(pol.https.access_log);
+	assert_int_equal(pol.https.key_ops_rate, 2000);
 
 	const struct policy_dhcp *d = &pol.dhcp;
 
@@ -247,6 +277,7 @@ static void test_proxy_example(void **state)
 	assert_parses_n(text, len, __FILE__, __LINE__);
 	assert_int_equal(pol.n_interfaces, 1);
 	assert_true(pol.tftp.enabled);
+	assert_false(pol.https.enabled); /* boot http: served by another program */
 	assert_int_equal(d->mode, POLICY_DHCP_PROXY);
 	assert_int_equal(d->max_discover_per_s, 200);
 	assert_int_equal(d->n_subnets, 0);
@@ -270,6 +301,7 @@ static void test_empty_means_nothing_served(void **state)
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
 		assert_parses(texts[i]);
 		assert_false(pol.tftp.enabled);
+		assert_false(pol.https.enabled);
 		assert_int_equal(pol.n_interfaces, 0);
 		assert_documented_defaults(&pol);
 	}
@@ -288,6 +320,217 @@ static void test_bare_tftp_enables_with_defaults(void **state)
 	assert_documented_defaults(&pol);
 	assert_parses("tftp {}");
 	assert_true(pol.tftp.enabled);
+}
+
+/* ---- https ------------------------------------------------------------- */
+
+static void test_bare_https_enables_with_defaults(void **state)
+{
+	static const char *const texts[] = { "https\n", "https {\n}\n", "https {}", "https { }\n" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		assert_parses(texts[i]);
+		assert_true(pol.https.enabled);
+		assert_false(pol.tftp.enabled);
+		assert_documented_defaults(&pol);
+	}
+	/* tftp alone leaves https off. */
+	assert_parses("tftp\n");
+	assert_false(pol.https.enabled);
+}
+
+static void test_https_settings(void **state)
+{
+	static const char *const forms[] = {
+		"https root \"/srv/h\" port 8443 plain-http 8080 ciphers forward-secret max-connections 100 "
+		"max-per-client 10 header-timeout 5s idle-timeout 2m listing on access-log off key-ops-rate 50\n",
+
+		"https {\n"
+		"\troot \"/srv/h\"\n"
+		"\tport 8443\n"
+		"\tplain-http 8080\n"
+		"\tciphers forward-secret\n"
+		"\tmax-connections 100\n"
+		"\tmax-per-client 10\n"
+		"\theader-timeout 5s\n"
+		"\tidle-timeout 2m\n"
+		"\tlisting on\n"
+		"\taccess-log off\n"
+		"\tkey-ops-rate 50\n"
+		"}\n",
+
+		/* any order, several on a line, values quoted */
+		"https { key-ops-rate \"50\" access-log off listing on\n"
+		"  idle-timeout 120s header-timeout 5000ms\n"
+		"  max-per-client 10 max-connections 100 ciphers \"forward-secret\"\n"
+		"  plain-http 8080 port 8443 root /srv/h/ }\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		assert_parses(forms[i]);
+		assert_true(pol.https.enabled);
+		assert_string_equal(pol.https.root, "/srv/h");
+		assert_int_equal(pol.https.port, 8443);
+		assert_int_equal(pol.https.plain_port, 8080);
+		assert_int_equal(pol.https.ciphers, POLICY_CIPHERS_FORWARD_SECRET);
+		assert_int_equal(pol.https.max_connections, 100);
+		assert_int_equal(pol.https.max_per_client, 10);
+		assert_int_equal(pol.https.header_timeout_ms, 5000);
+		assert_int_equal(pol.https.idle_timeout_ms, 120000);
+		assert_true(pol.https.listing);
+		assert_false(pol.https.access_log);
+		assert_int_equal(pol.https.key_ops_rate, 50);
+	}
+	/* the defaults written out */
+	assert_parses("https ciphers compatible listing off access-log on\n");
+	assert_documented_https_defaults(&pol.https);
+}
+
+static void test_https_plain_http(void **state)
+{
+	(void)state;
+	assert_parses("https plain-http off\n");
+	assert_int_equal(pol.https.plain_port, 0);
+	assert_parses("https plain-http 8080\n");
+	assert_int_equal(pol.https.plain_port, 8080);
+	assert_int_equal(pol.https.port, 443);
+	assert_parses("https plain-http 80\n");
+	assert_int_equal(pol.https.plain_port, 80);
+	assert_parses("https port 80\n"); /* plain HTTP off: 80 is free for TLS */
+	assert_int_equal(pol.https.port, 80);
+	assert_int_equal(pol.https.plain_port, 0);
+	assert_parses("https plain-http 1 port 65535\n");
+	assert_int_equal(pol.https.plain_port, 1);
+	assert_int_equal(pol.https.port, 65535);
+
+	assert_one_error("https plain-http on\n", 1, 18,
+			 "plain-http on is not valid (expected off or a TCP port, e.g. 80)");
+	assert_one_error("https plain-http 0\n", 1, 18, "plain-http 0 is out of range (1..65535)");
+	assert_one_error("https plain-http 65536\n", 1, 18, "plain-http 65536 is out of range (1..65535)");
+	/* Equal to port: reported at plain-http, wherever it is. */
+	assert_one_error("https plain-http 443\n", 1, 18,
+			 "plain-http and port are both 443: plain HTTP needs a port of its own");
+	assert_one_error("https {\n  plain-http 8443\n  port 8443\n}\n", 2, 14,
+			 "plain-http and port are both 8443: plain HTTP needs a port of its own");
+}
+
+static void test_https_limits(void **state)
+{
+	(void)state;
+	/* max-per-client is capped by max-connections unless given. */
+	assert_parses("https max-connections 10\n");
+	assert_int_equal(pol.https.max_connections, 10);
+	assert_int_equal(pol.https.max_per_client, 10);
+	assert_parses("https max-connections 100 max-per-client 100\n");
+	assert_int_equal(pol.https.max_per_client, 100);
+	assert_parses("https max-connections 8000 max-per-client 8000 key-ops-rate 100000\n");
+	assert_int_equal(pol.https.max_connections, 8000);
+	assert_int_equal(pol.https.key_ops_rate, 100000);
+	assert_parses("https max-connections 1 key-ops-rate 1 header-timeout 1s idle-timeout 1s\n");
+	assert_int_equal(pol.https.max_per_client, 1);
+	assert_int_equal(pol.https.header_timeout_ms, 1000);
+	assert_int_equal(pol.https.idle_timeout_ms, 1000);
+	assert_parses("https header-timeout 5m idle-timeout 1h\n");
+	assert_int_equal(pol.https.header_timeout_ms, 300000);
+	assert_int_equal(pol.https.idle_timeout_ms, 3600000);
+
+	assert_one_error("https max-connections 100 max-per-client 101\n", 1, 42,
+			 "max-per-client 101 is more than max-connections 100");
+	assert_one_error("https {\n  max-per-client 65\n  max-connections 64\n}\n", 2, 18,
+			 "max-per-client 65 is more than max-connections 64");
+	assert_one_error("https max-connections 9000\n", 1, 23, "max-connections 9000 is out of range (1..8000)");
+	assert_one_error("https max-connections 0\n", 1, 23, "max-connections 0 is out of range (1..8000)");
+	assert_one_error("https max-per-client 8001\n", 1, 22, "max-per-client 8001 is out of range (1..8000)");
+	assert_one_error("https header-timeout 0s\n", 1, 22, "header-timeout 0s is out of range (1s..300s)");
+	assert_one_error("https header-timeout 999ms\n", 1, 22, "header-timeout 999ms is out of range (1s..300s)");
+	assert_one_error("https header-timeout 301s\n", 1, 22, "header-timeout 301s is out of range (1s..300s)");
+	assert_one_error("https idle-timeout 2h\n", 1, 20, "idle-timeout 2h is out of range (1s..1h)");
+	assert_one_error("https key-ops-rate 0\n", 1, 20, "key-ops-rate 0 is out of range (1..100000)");
+	assert_one_error("https key-ops-rate 100001\n", 1, 20, "key-ops-rate 100001 is out of range (1..100000)");
+	assert_one_error("https port 0\n", 1, 12, "port 0 is out of range (1..65535)");
+	/* Cross-field checks are skipped once a statement has an error. */
+	assert_one_error("https max-connections 10 max-per-client 20 idle-timeout 0\n", 1, 57,
+			 "idle-timeout 0 is out of range (1s..1h)");
+}
+
+static void test_https_errors(void **state)
+{
+	(void)state;
+	assert_one_error("https ciphers bogus\n", 1, 15,
+			 "ciphers bogus is not valid (expected compatible or forward-secret)");
+	assert_one_error("https {\n  ciphers\n}\n", 2, 10,
+			 "missing value for ciphers in https before end of line "
+			 "(expected compatible or forward-secret)");
+	assert_one_error("https listing maybe\n", 1, 15, "listing maybe is not valid (expected on or off)");
+	assert_one_error("https access-log yes\n", 1, 18, "access-log yes is not valid (expected on or off)");
+	assert_one_error("https root relative\n", 1, 12,
+			 "root relative must be an absolute path (starting with '/')");
+	assert_one_error("https bogus 1\n", 1, 7,
+			 "unknown setting \"bogus\" in https (expected one of: root, port, plain-http, ciphers, "
+			 "max-connections, max-per-client, header-timeout, idle-timeout, listing, access-log, "
+			 "key-ops-rate)");
+	assert_one_error("https port 8443\n\nhttps {\n  listing on\n}\n", 3, 1,
+			 "https may be given only once (first at line 1)");
+	assert_one_error("https { port 8443 port 8444 }\n", 1, 19,
+			 "port is given twice in this https statement (first at line 1, column 9)");
+	assert_error("https {\n  listing on\n", 1, 7, "the block of https is never closed (missing '}')");
+	/* errors in files name the file */
+	assert_int_equal(policy_parse("https ciphers weak\n", 19, "site.policy", &pol, &errs), -1);
+	{
+		char buf[256];
+
+		assert_string_equal(policy_errors_format(&errs, buf, sizeof buf),
+				    "site.policy:1:15: ciphers weak is not valid (expected compatible or forward-secret)\n");
+	}
+}
+
+/* boot http and boot https name this server: with no https statement another
+ * program may serve them; with one, boot http needs its plain-http port. */
+static void test_boot_over_http_needs_plain_http(void **state)
+{
+	static const char classes[] =
+		"dhcp proxy\n"
+		"class tls   match user-class \"iPXE\" boot https \"/boot/menu.ipxe\"\n"
+		"class plain match vendor-class \"HTTPClient\" boot http \"/boot/ipxe.efi\"\n";
+	char text[512];
+
+	(void)state;
+	/* no https statement: accepted */
+	assert_parses(classes);
+	assert_false(pol.https.enabled);
+	/* https with plain HTTP on: accepted, on any port */
+	snprintf(text, sizeof text, "https plain-http 80\n%s", classes);
+	assert_parses(text);
+	snprintf(text, sizeof text, "%shttps { port 8443\n plain-http 8080 }\n", classes);
+	assert_parses(text);
+	/* boot https alone never needs plain HTTP */
+	assert_parses("https\ndhcp proxy\nclass tls match any boot https \"/x\"\n"
+		      "host a mac 00:0c:29:aa:bb:cc boot https \"/a\"\n");
+
+	/* plain HTTP off: every class and host that boots over http, at its `boot` */
+	snprintf(text, sizeof text, "https plain-http off\n%s", classes);
+	assert_error(text, 4, 45,
+		     "class plain boots over http, but the https statement at line 1 has plain-http off "
+		     "(add plain-http 80 to the https statement, or boot https)");
+	assert_int_equal(errs.total, 1);
+	assert_one_error("dhcp proxy\nhost a mac 00:0c:29:aa:bb:cc boot http \"/a\"\n"
+			 "host b mac 00:0c:29:aa:bb:cd\n\nhttps\n",
+			 2, 30,
+			 "host a boots over http, but the https statement at line 5 has plain-http off "
+			 "(add plain-http 80 to the https statement, or boot https)");
+	assert_error("https\ndhcp proxy\nclass a match arch 0 boot http \"/a\"\n"
+		     "host h mac 00:0c:29:aa:bb:cc boot http \"/h\"\nclass b match any boot http \"/b\"\n",
+		     3, 22,
+		     "class a boots over http, but the https statement at line 1 has plain-http off "
+		     "(add plain-http 80 to the https statement, or boot https)");
+	assert_int_equal(errs.total, 3);
+	assert_int_equal(errs.e[1].line, 4);
+	assert_int_equal(errs.e[2].line, 5);
+	/* an https statement with its own error adds no second one */
+	assert_one_error("https plain-http 0\ndhcp proxy\nclass a match any boot http \"/a\"\n", 1, 18,
+			 "plain-http 0 is out of range (1..65535)");
 }
 
 /* ---- forms ------------------------------------------------------------- */
@@ -1879,7 +2122,7 @@ static void test_recovery_reports_every_error(void **state)
 		"    timeout 0.5s\n"                              /* 8: bad duration */
 		"    retries 3\n"                                 /* 9: fine */
 		"}\n"                                             /* 10 */
-		"https root \"/srv/http\"\n"                      /* 11: unknown statement */
+		"http root \"/srv/http\"\n"                       /* 11: unknown statement */
 		"interface eth3 address 10.35.1.1\n";             /* 12: fine */
 	static const struct {
 		unsigned line, column;
@@ -1889,7 +2132,7 @@ static void test_recovery_reports_every_error(void **state)
 		{ 4, 18, "uid-base lots is not valid" },
 		{ 7, 5, "unknown setting \"prots\" in tftp" },
 		{ 8, 13, "timeout 0.5s is not valid" },
-		{ 11, 1, "unknown statement \"https\"" },
+		{ 11, 1, "unknown statement \"http\"" },
 	};
 
 	(void)state;
@@ -2034,6 +2277,12 @@ int main(void)
 		cmocka_unit_test(test_site_example),
 		cmocka_unit_test(test_empty_means_nothing_served),
 		cmocka_unit_test(test_bare_tftp_enables_with_defaults),
+		cmocka_unit_test(test_bare_https_enables_with_defaults),
+		cmocka_unit_test(test_https_settings),
+		cmocka_unit_test(test_https_plain_http),
+		cmocka_unit_test(test_https_limits),
+		cmocka_unit_test(test_https_errors),
+		cmocka_unit_test(test_boot_over_http_needs_plain_http),
 		cmocka_unit_test(test_block_and_line_forms_are_equivalent),
 		cmocka_unit_test(test_interface_block_form),
 		cmocka_unit_test(test_comments),

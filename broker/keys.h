@@ -1,0 +1,43 @@
+/* keys.h — the TLS server key, held by the broker only.
+ *
+ * httpsd never sees the private key: during a handshake it asks the broker,
+ * over its IPC channel, to sign or decrypt one block, and the broker answers
+ * through keys_perform().  The broker checks each request (kind, signature
+ * algorithm, length) before touching the key.
+ *
+ * Files, in the state directory's trust/ directory:
+ *   server.crt   the server certificate first, then any intermediates (PEM)
+ *   ca.crt       the root CA (PEM); appended to the chain sent to clients,
+ *                because iPXE trusts a root by its fingerprint and needs it
+ *                in the chain
+ *   server.key   the RSA private key (PEM), mode 0600, owned by root
+ */
+#ifndef BOOTWARD_KEYS_H
+#define BOOTWARD_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tls_key; /* opaque: the loaded private key */
+
+/* Load and cross-check the chain and key from `trust_dir`.  On success
+ * returns the key and sets *chain (malloc'd PEM text: leaf first, root last)
+ * and *chain_len.  On failure writes a message for the operator into err
+ * and returns NULL. */
+struct tls_key *keys_load(const char *trust_dir, char **chain, size_t *chain_len,
+			  char *err, size_t err_cap);
+
+void keys_free(struct tls_key *k);
+
+/* One private-key operation: op and sigalg as in struct ipc_key_op.  Returns
+ * the number of bytes written to out (at most out_cap), or 0 when the request
+ * is refused (unknown algorithm, wrong length) or fails. */
+size_t keys_perform(const struct tls_key *k, unsigned op, uint16_t sigalg, const uint8_t *in,
+		    size_t in_len, uint8_t *out, size_t out_cap);
+
+/* The TLS signature algorithms the key may be used with, in preference order
+ * (RSA-PSS, then PKCS#1 v1.5; SHA-1 last, for old clients). */
+extern const uint16_t keys_sigalgs[];
+extern const size_t keys_n_sigalgs;
+
+#endif
