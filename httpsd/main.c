@@ -108,9 +108,10 @@ static struct {
 	size_t clients_mask;
 	uint32_t seq;
 	int conn_idx;                  /* SSL ex_data index of the struct conn */
-	struct log_limit lim_refuse, lim_tls, lim_error;
+	struct log_limit lim_refuse, lim_timeout, lim_tls, lim_error;
 } H = {
 	.lim_refuse = { .name = "refusals-suppressed" },
+	.lim_timeout = { .name = "timeouts-suppressed" },
 	.lim_tls = { .name = "tls-errors-suppressed" },
 	.lim_error = { .name = "errors-suppressed" },
 };
@@ -874,7 +875,7 @@ static void sweep(uint64_t now)
 			continue;
 		if (c->state == C_HANDSHAKE || (c->state == C_READ && c->in_len)) {
 			char peer[32];
-			if (log_limit_pass(&H.lim_refuse, now))
+			if (log_limit_pass(&H.lim_timeout, now))
 				log_rec(LOG_LEVEL_INFO, "event=timeout client=%s during=%s",
 					peer_str(c, peer, sizeof peer),
 					c->state == C_HANDSHAKE ? "handshake" : "request-head");
