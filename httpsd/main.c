@@ -14,6 +14,7 @@
 #include "common/net.h"
 #include "common/sandbox.h"
 #include "common/worker.h"
+#include "httpsd/cpio.h"
 #include "httpsd/http.h"
 
 #include <openssl/base.h>
@@ -51,6 +52,7 @@
 #define ACCEPT_BATCH 64
 #define LISTING_MAX_ENTRIES 10000
 #define CHAIN_MAX 8
+#define KICKSTART_MAX (1024 * 1024) /* largest kickstart wrapped in a cpio archive */
 
 enum { EV_IPC = 0, EV_LISTEN = 1, EV_CONN = 2 };
 #define EV(kind, n) (((uint64_t)(kind) << 32) | (uint32_t)(n))
@@ -428,6 +430,70 @@ fail:
 	return -1;
 }
 
+static bool has_suffix(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+	return n > k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+/* "F.ks.cpio" or "F.cfg.cpio" that does not exist as a file: the kickstart
+ * F.ks or F.cfg wrapped as a newc archive holding /ks.cfg, for firmware and
+ * iPXE builds that cannot name an initrd file.  Returns false when the
+ * request is not of that kind (the caller then answers 404). */
+static bool respond_cpio(struct conn *c, const struct http_path *path)
+{
+	static char stem[HTTP_PATH_MAX + 1];
+	size_t n = path->len - strlen(".cpio");
+	struct stat st;
+	char etag[HTTP_ETAG_MAX + 8];
+
+	if (!has_suffix(path->path, path->len, ".cpio"))
+		return false;
+	memcpy(stem, path->path, n);
+	stem[n] = '\0';
+	if (!has_suffix(stem, n, ".ks") && !has_suffix(stem, n, ".cfg"))
+		return false;
+	int fd = open(stem, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	uint8_t *data = NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > KICKSTART_MAX ||
+	    !(data = malloc((size_t)st.st_size + 1)) ||
+	    pread(fd, data, (size_t)st.st_size, 0) != st.st_size) {
+		close(fd);
+		free(data);
+		respond_error(c, 403, 0);
+		return true;
+	}
+	close(fd);
+	response_reset(c);
+	size_t cap = cpio_size(strlen("ks.cfg"), (size_t)st.st_size);
+	c->body = malloc(cap);
+	c->body_len = c->body ? cpio_write(c->body, cap, "ks.cfg", data, (size_t)st.st_size, 0600,
+					   (uint32_t)st.st_mtim.tv_sec) : 0;
+	free(data);
+	if (!c->body_len) {
+		respond_error(c, 500, 0);
+		return true;
+	}
+	/* The archive changes exactly when its kickstart does. */
+	size_t e = http_etag(etag, sizeof etag - 6, (uint64_t)st.st_size, st.st_mtim.tv_sec,
+			     st.st_mtim.tv_nsec, (uint64_t)st.st_ino);
+	memcpy(etag + e - 1, "-cpio\"", 7);
+	struct http_response resp = {
+		.date = time(NULL), .status = http_conditional_status(&c->parser.req, c->in, etag, st.st_mtim.tv_sec),
+		.has_last_modified = true, .last_modified = st.st_mtim.tv_sec, .etag = etag,
+		.content_type = "application/x-cpio", .content_length = c->body_len,
+		.keep_alive = c->keep_alive,
+	};
+	c->status = resp.status;
+	c->out_len = http_build_head((char *)c->out, OUT_CAP, &resp);
+	if (resp.status == 304 || c->parser.req.method == HTTP_METHOD_HEAD)
+		c->body_len = 0;
+	c->state = C_WRITE;
+	return true;
+}
+
 static void respond(struct conn *c, uint64_t now)
 {
 	const struct http_request *r = &c->parser.req;
@@ -448,6 +514,8 @@ static void respond(struct conn *c, uint64_t now)
 	}
 	int fd = open(path.len ? path.path : ".", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
+		if (errno == ENOENT && respond_cpio(c, &path))
+			return;
 		respond_error(c, errno == ENOENT || errno == ENOTDIR ? 404 : 403, 0);
 		return;
 	}

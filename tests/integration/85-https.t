@@ -114,6 +114,20 @@ for m in DELETE POST PUT; do
 done
 check "405 says Allow: GET, HEAD ($(header Allow))" test "$(header Allow)" = "GET, HEAD"
 r=$(code "$U/dir/"); check "listing off: directory 403 ($r)" test "$r" = 403
+
+# A kickstart F.ks is also F.ks.cpio: a newc archive holding ks.cfg.
+printf 'text\nrootpw --iscrypted $6$salt$hash\n' > "$ROOT/host1.ks"
+chmod 644 "$ROOT/host1.ks"
+r=$(code "$U/host1.ks.cpio"); check "kickstart as cpio: 200 ($r)" test "$r" = 200
+check "kickstart as cpio: Content-Type application/x-cpio" test "$(header Content-Type)" = application/x-cpio
+mkdir -p "$OUT/unpack"
+(cd "$OUT/unpack" && cpio -id --quiet < "$OUT/body") 2>/dev/null
+check "kickstart as cpio: unpacks to ks.cfg with the same bytes" cmp -s "$OUT/unpack/ks.cfg" "$ROOT/host1.ks"
+check "kickstart as cpio: ks.cfg is mode 0600" test "$(stat -c %a "$OUT/unpack/ks.cfg")" = 600
+etag=$(header ETag)
+r=$(code -H "If-None-Match: $etag" "$U/host1.ks.cpio"); check "kickstart as cpio: 304 for its ETag ($r)" test "$r" = 304
+r=$(code "$U/small.cpio"); check "only kickstarts (.ks, .cfg) get a cpio form: 404 ($r)" test "$r" = 404
+r=$(code "$U/none.ks.cpio"); check "cpio of a missing kickstart: 404 ($r)" test "$r" = 404
 r=$(code "$U/dir"); check "listing off: directory without slash 403 ($r)" test "$r" = 403
 r=$(code "$U/"); check "listing off: the root 403 ($r)" test "$r" = 403
 
