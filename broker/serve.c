@@ -615,6 +615,19 @@ static void worker_close_ipc(struct broker *b, struct worker *w)
 	w->ipc = -1;
 }
 
+/* A new second: log what the rate limit refused in the last one. */
+static void key_rate_tick(struct broker *b, uint64_t second)
+{
+	if (second == b->key_second)
+		return;
+	if (b->key_refused)
+		log_rec(LOG_LEVEL_WARN, "event=key-rate refused=%llu limit_per_s=%u",
+			(unsigned long long)b->key_refused, b->policy.https.key_ops_rate);
+	b->key_second = second;
+	b->key_ops = 0;
+	b->key_refused = 0;
+}
+
 /* A private-key operation for httpsd's handshake.  Refused (an empty
  * result, so the handshake fails at once) when it comes from another
  * worker or over the policy's rate.  A result httpsd cannot take now is
@@ -629,17 +642,13 @@ static void key_op(struct broker *b, struct worker *w, const uint8_t *payload)
 
 	memcpy(&op, payload, sizeof op);
 	r.id = op.id;
-	if (second != b->key_second) {
-		if (b->key_refused)
-			log_rec(LOG_LEVEL_WARN, "event=key-rate refused=%llu limit_per_s=%u",
-				(unsigned long long)b->key_refused, b->policy.https.key_ops_rate);
-		b->key_second = second;
-		b->key_ops = 0;
-		b->key_refused = 0;
-	}
-	if (w->kind != WORKER_HTTPSD || !b->key) {
-		log_rec(LOG_LEVEL_WARN, "event=key-op worker=%s pid=%d error=\"not allowed\"", worker_name(w->kind),
-			(int)w->pid);
+	key_rate_tick(b, second);
+	if (w->kind != WORKER_HTTPSD || !b->key ||
+	    (op.op == IPC_KEY_DECRYPT && b->policy.https.ciphers == POLICY_CIPHERS_FORWARD_SECRET)) {
+		/* With forward-secret suites only, no handshake needs a
+		 * decryption: refusing it leaves no raw RSA oracle. */
+		log_rec(LOG_LEVEL_WARN, "event=key-op worker=%s pid=%d op=%s error=\"not allowed\"",
+			worker_name(w->kind), (int)w->pid, op.op == IPC_KEY_SIGN ? "sign" : "decrypt");
 	} else if (b->key_ops >= b->policy.https.key_ops_rate) {
 		b->key_refused++;
 	} else {
@@ -908,8 +917,15 @@ static int loop(struct broker *b)
 					timeout = wait_ms;
 			}
 		}
+		/* Refusals by the key rate limit are logged when their second ends. */
+		if (b->key_refused) {
+			int to_next = (int)(1000 - now % 1000) + 1;
+			if (timeout < 0 || to_next < timeout)
+				timeout = to_next;
+		}
 		struct epoll_event ev[8];
 		int n = epoll_wait(b->epfd, ev, 8, timeout);
+		key_rate_tick(b, mono_ms() / 1000);
 		if (n < 0 && errno != EINTR) {
 			log_rec(LOG_LEVEL_ERR, "event=epoll error=\"%s\"", strerror(errno));
 			return 1;
