@@ -289,7 +289,7 @@ cp "$LOG" "$WORK/broker-a.log"
 # ---- run B: caps, plain HTTP on port 80, forward-secret suites -----------------
 stop_broker
 https_policy "max-per-client 20" "max-connections 60" "header-timeout 30s" "plain-http 80" \
-    "ciphers forward-secret"
+    "ciphers forward-secret" "listing on"
 start_httpsd
 pid_b=$(httpsd_pid)
 check "run B: httpsd is running" test -n "$pid_b"
@@ -353,6 +353,17 @@ for c in AES128-GCM-SHA256 AES256-GCM-SHA384 AES128-SHA AES256-SHA; do
 done
 sclient -tls1_3; rc=$?
 check "forward-secret: TLS 1.3 still works (rc=$rc)" grep -q '^HTTP/1.1 200 OK' "$OUT/sc"
+
+# listing on: HTML listings, names escaped, directories redirected to their slash
+: > "$ROOT/dir/a<b&c.txt"; chmod 644 "$ROOT/dir/a<b&c.txt"
+r=$(code "$U/dir"); check "listing on: /dir is 301 ($r)" test "$r" = 301
+check "listing on: to /dir/ ($(header Location))" test "$(header Location)" = /dir/
+r=$(code "$U/dir/"); check "listing on: /dir/ is 200 ($r)" test "$r" = 200
+check "listing on: text/html" test "$(header Content-Type)" = "text/html; charset=utf-8"
+check "listing on: the listing links inner" grep -q '<a href="inner">inner</a>' "$OUT/body"
+check "listing on: names are escaped for HTML and percent-encoded in links" \
+    grep -qF '<a href="a%3Cb%26c.txt">a&lt;b&amp;c.txt</a>' "$OUT/body"
+rm -f "$ROOT/dir/a<b&c.txt"
 
 # 9b. no crash in run B
 check "httpsd survived run B (same pid)" test "$(httpsd_pid)" = "$pid_b"
