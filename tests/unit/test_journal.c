@@ -1198,6 +1198,16 @@ static void dur_tear(struct env *e, uint64_t seq, unsigned seed)
 	close(fd);
 }
 
+/* The journal file ends exactly at the end of a valid record. */
+static bool dur_clean(struct env *e)
+{
+	static uint8_t buf[1 << 20];
+	struct journal_report scan;
+	size_t len = read_file(e, "dur", buf, sizeof buf);
+
+	return len < sizeof buf && journal_scan(buf, len, NULL, NULL, &scan) == JOURNAL_OK;
+}
+
 static void dur_verify(struct env *e, struct dur_stats *st, bool torn)
 {
 	static uint8_t buf[1 << 20];
@@ -1265,7 +1275,10 @@ static void test_durability_kill9(void **state)
 			fail_msg("child ended by itself (status %d)", status);
 		dur_drain(p[0], -1, &t0, &st);
 		close(p[0]);
-		tear = st.rounds % 3 == 2 && file_size(e, "dur") > 0;
+		/* Inject a torn tail only onto a clean file: after a kill that
+		 * cut a write short, the injected bytes would land after the
+		 * cut record and read as a bad checksum instead. */
+		tear = st.rounds % 3 == 2 && file_size(e, "dur") > 0 && dur_clean(e);
 		if (tear)
 			dur_tear(e, 1ull << 40, (unsigned)rand());
 		dur_verify(e, &st, tear);
