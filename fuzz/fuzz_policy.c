@@ -332,6 +332,15 @@ static void check_accepted(const struct policy *p, size_t lines)
 	CHECK(t->max_blksize >= 8 && t->max_blksize <= 65464);
 	CHECK(t->max_windowsize >= 1 && t->max_windowsize <= 64);
 	CHECK(t->upload_max_bytes >= 1 && t->upload_max_bytes <= 4ull << 30);
+	const struct policy_https *h = &p->https;
+	check_path(h->root, true);
+	CHECK(h->port >= 1 && h->plain_port != h->port);
+	CHECK(h->ciphers == POLICY_CIPHERS_COMPATIBLE || h->ciphers == POLICY_CIPHERS_FORWARD_SECRET);
+	CHECK(h->max_connections >= 1 && h->max_connections <= 8000);
+	CHECK(h->max_per_client >= 1 && h->max_per_client <= h->max_connections);
+	CHECK(h->header_timeout_ms >= 1000 && h->header_timeout_ms <= 300000);
+	CHECK(h->idle_timeout_ms >= 1000 && h->idle_timeout_ms <= 3600000);
+	CHECK(h->key_ops_rate >= 1 && h->key_ops_rate <= 100000);
 	check_dhcp(&p->dhcp);
 }
 

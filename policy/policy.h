@@ -138,8 +138,8 @@ struct policy {
 	size_t n_interfaces;
 	uint32_t uid_base; /* worker uid/gid = uid_base + worker index (tftpd: +2) */
 	struct policy_tftp tftp;
-	struct policy_dhcp dhcp;
 	struct policy_https https;
+	struct policy_dhcp dhcp;   /* last: large tables, compared up to their counts */
 };
 
 struct policy_error {
