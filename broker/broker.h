@@ -22,4 +22,9 @@ int serve_main(const struct serve_options *o);
 struct policy;
 int policy_load(const char *path, struct policy *p, char **text, size_t *len, bool to_log);
 
+/* `bootward trust ...` (broker/trust.c) and `bootward sign ...` (broker/sign.c):
+ * argv[0] is the subcommand's name.  Return the process exit status. */
+int trust_main(int argc, char **argv);
+int sign_main(int argc, char **argv);
+
 #endif

@@ -36,7 +36,7 @@ const uint16_t keys_sigalgs[] = {
 };
 const size_t keys_n_sigalgs = sizeof keys_sigalgs / sizeof keys_sigalgs[0];
 
-static void ssl_reason(char *out, size_t cap)
+void trust_ssl_reason(char *out, size_t cap)
 {
 	unsigned long e = ERR_peek_last_error();
 
@@ -48,7 +48,7 @@ static void ssl_reason(char *out, size_t cap)
 }
 
 /* Read a whole small file, refusing anything but a regular file. */
-static char *read_file(const char *path, size_t *len, bool secret, char *err, size_t cap)
+char *trust_read_file(const char *path, size_t *len, bool secret, char *err, size_t cap)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	struct stat st;
@@ -63,8 +63,9 @@ static char *read_file(const char *path, size_t *len, bool secret, char *err, si
 		goto out;
 	}
 	if (secret && ((st.st_mode & 077) || st.st_uid != geteuid())) {
-		snprintf(err, cap, "%s: a private key must be owned by the broker's user and mode 0600 "
-			 "(it is mode %04o, uid %u)", path, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+		snprintf(err, cap, "%s: a private key must be owned by uid %u and mode 0600 "
+			 "(it is mode %04o, uid %u)", path, (unsigned)geteuid(),
+			 (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
 		goto out;
 	}
 	buf = malloc((size_t)st.st_size + 1);
@@ -81,9 +82,8 @@ out:
 	return buf;
 }
 
-/* Append the PEM certificates of `text` to v[*n]; returns -1 on a parse error. */
-static int read_certs(const char *text, size_t len, X509 **v, size_t *n, const char *path,
-		      char *err, size_t cap)
+int trust_read_certs(const char *text, size_t len, X509 **v, size_t *n, size_t max, const char *path,
+		     char *err, size_t cap)
 {
 	BIO *bio = BIO_new_mem_buf(text, (ssize_t)len);
 	size_t before = *n;
@@ -91,8 +91,16 @@ static int read_certs(const char *text, size_t len, X509 **v, size_t *n, const c
 
 	if (!bio)
 		return -1;
-	while (*n < CHAIN_MAX && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (*n == max) {
+			X509_free(x);
+			BIO_free(bio);
+			ERR_clear_error();
+			snprintf(err, cap, "%s: more than %zu certificates", path, max);
+			return -1;
+		}
 		v[(*n)++] = x;
+	}
 	unsigned long e = ERR_peek_last_error();
 	ERR_clear_error();
 	BIO_free(bio);
@@ -142,12 +150,12 @@ struct tls_key *keys_load(const char *dir, char **chain, size_t *chain_len, char
 	snprintf(path[1], sizeof path[1], "%s/ca.crt", dir);
 	snprintf(path[2], sizeof path[2], "%s/server.key", dir);
 	for (int i = 0; i < 3; i++)
-		if (!(text[i] = read_file(path[i], &len[i], i == 2, err, cap)))
+		if (!(text[i] = trust_read_file(path[i], &len[i], i == 2, err, cap)))
 			goto out;
-	if (read_certs(text[0], len[0], certs, &n, path[0], err, cap) < 0)
+	if (trust_read_certs(text[0], len[0], certs, &n, CHAIN_MAX, path[0], err, cap) < 0)
 		goto out;
 	size_t leaf_certs = n;
-	if (read_certs(text[1], len[1], certs, &n, path[1], err, cap) < 0)
+	if (trust_read_certs(text[1], len[1], certs, &n, CHAIN_MAX, path[1], err, cap) < 0)
 		goto out;
 	if (n - leaf_certs != 1) {
 		snprintf(err, cap, "%s: holds %zu certificates; it must hold the root CA only", path[1],
@@ -162,7 +170,7 @@ struct tls_key *keys_load(const char *dir, char **chain, size_t *chain_len, char
 	pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
 	BIO_free(bio);
 	if (!pkey) {
-		ssl_reason(why, sizeof why);
+		trust_ssl_reason(why, sizeof why);
 		snprintf(err, cap, "%s: not a PEM private key (%s)", path[2], why);
 		goto out;
 	}

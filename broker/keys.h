@@ -15,6 +15,7 @@
 #ifndef BOOTWARD_KEYS_H
 #define BOOTWARD_KEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,24 @@ void keys_free(struct tls_key *k);
  * is refused (unknown algorithm, wrong length) or fails. */
 size_t keys_perform(const struct tls_key *k, unsigned op, uint16_t sigalg, const uint8_t *in,
 		    size_t in_len, uint8_t *out, size_t out_cap);
+
+/* Helpers for the files of STATE/trust, shared with trust.c and sign.c. */
+
+/* The last BoringSSL error as text (or "no PEM data"); clears the queue. */
+void trust_ssl_reason(char *out, size_t cap);
+
+/* Read a whole small regular file (no symlink).  With secret, the file must
+ * be owned by the effective uid and unreadable by group and others.
+ * Returns malloc'd, NUL-terminated contents and *len, or NULL with a
+ * message naming the file in err. */
+char *trust_read_file(const char *path, size_t *len, bool secret, char *err, size_t cap);
+
+/* Append the PEM certificates of text to v[*n] (at most max in all).
+ * Returns 0, or -1 with a message naming path when there is none, one
+ * does not parse, or there are more than max. */
+struct x509_st;
+int trust_read_certs(const char *text, size_t len, struct x509_st **v, size_t *n, size_t max,
+		     const char *path, char *err, size_t cap);
 
 /* The TLS signature algorithms the key may be used with, in preference order
  * (RSA-PSS, then PKCS#1 v1.5; SHA-1 last, for old clients). */

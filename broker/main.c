@@ -19,6 +19,9 @@ static const char usage[] =
 	"       bootward policy check FILE...\n"
 	"       bootward policy default\n"
 	"       bootward leases [--state DIR] [--history]\n"
+	"       bootward trust init [--state DIR] [--name NAME]... [--rotate]\n"
+	"       bootward trust show [--state DIR]\n"
+	"       bootward sign [--state DIR] FILE...\n"
 	"       bootward version\n"
 	"\n"
 	"bootward is a privilege-separated network-boot (PXE) server.\n"
@@ -33,6 +36,15 @@ static const char usage[] =
 	"  policy default  print the built-in policy\n"
 	"  leases          print the DHCP leases in the state directory's journal: the latest\n"
 	"                  record per address, or with --history every record, oldest first\n"
+	"  trust init      create what is missing in STATE/trust: a root CA, the HTTPS server\n"
+	"                  and code-signing certificates, the token and minisign keys; valid\n"
+	"                  files are kept.  Prints the CA's SHA-256 fingerprint.  Needs root.\n"
+	"    --name NAME     a DNS name or IP address of the server (repeat; default: hostname)\n"
+	"    --rotate        replace the server and code-signing keys and certificates\n"
+	"  trust show      print what STATE/trust holds and whether it is valid\n"
+	"  sign            write FILE.sig (CMS, for iPXE's imgverify) and FILE.minisig\n"
+	"                  (minisign) next to each FILE, with the keys in STATE/trust.\n"
+	"                  Needs root.\n"
 	"  version         print the version\n"
 	"\n"
 	"Signals to `serve`: SIGHUP re-reads the policy (a bad one is rejected and the old\n"
@@ -218,6 +230,10 @@ int main(int argc, char **argv)
 		return cmd_policy(argc - 1, argv + 1);
 	if (strcmp(cmd, "leases") == 0)
 		return cmd_leases(argc - 1, argv + 1);
+	if (strcmp(cmd, "trust") == 0)
+		return trust_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "sign") == 0)
+		return sign_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("bootward %s\n", BOOTWARD_VERSION);
 		return 0;
