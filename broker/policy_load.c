@@ -1,5 +1,6 @@
 /* policy_load.c — read a policy file for the broker and `bootward policy check`. */
 #include "broker/broker.h"
+#include "broker/template.h"
 #include "common/log.h"
 #include "policy/policy.h"
 
@@ -48,6 +49,42 @@ out:
 	return buf;
 }
 
+/* Every kickstart template the policy names must be a readable file of at
+ * most POLICY_MAX_SIZE bytes holding only known variables; its errors are
+ * reported as TEMPLATE:LINE:COLUMN. */
+static int check_templates(const struct policy *p, const char *policy_name, bool to_log)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < p->n_kickstarts; i++) {
+		const struct policy_kickstart *k = &p->kickstarts[i];
+		struct template_error err;
+		char msg[POLICY_PATH_MAX + 256];
+		size_t len;
+		char *t = read_file(k->template_path, &len);
+
+		if (!t)
+			snprintf(msg, sizeof msg, "%s: %s (the template of kickstart %s in %s)", k->template_path,
+				 strerror(errno), k->name, policy_name);
+		else if (template_check(t, len, &err) < 0)
+			snprintf(msg, sizeof msg, "%s:%u:%u: %s (kickstart %s)", k->template_path, err.line,
+				 err.column, err.message, k->name);
+		else
+			msg[0] = '\0';
+		free(t);
+		if (!msg[0])
+			continue;
+		rc = -1;
+		if (to_log) {
+			char q[sizeof msg + 64];
+			log_rec(LOG_LEVEL_ERR, "event=policy error=%s", log_quote(q, sizeof q, msg, strlen(msg)));
+		} else {
+			fprintf(stderr, "%s\n", msg);
+		}
+	}
+	return rc;
+}
+
 int policy_load(const char *path, struct policy *p, char **text, size_t *len, bool to_log)
 {
 	static struct policy_errors errs;
@@ -69,8 +106,13 @@ int policy_load(const char *path, struct policy *p, char **text, size_t *len, bo
 		if (!*text)
 			return -1;
 	}
-	if (policy_parse(*text, *len, name, p, &errs) == 0)
-		return 0;
+	if (policy_parse(*text, *len, name, p, &errs) == 0) {
+		if (check_templates(p, name, to_log) == 0)
+			return 0;
+		free(*text);
+		*text = NULL;
+		return -1;
+	}
 	policy_errors_format(&errs, report, sizeof report);
 	if (to_log) {
 		for (char *line = strtok(report, "\n"); line; line = strtok(NULL, "\n")) {

@@ -44,8 +44,18 @@ enum token_result token_check(const uint8_t key[TOKEN_KEY_LEN], const char *text
 	size_t got = 0;
 	const char *end = NULL;
 
-	if (len != sodium_base64_ENCODED_LEN(RAW_LEN, sodium_base64_VARIANT_URLSAFE_NO_PADDING) - 1 ||
-	    sodium_base642bin(raw, sizeof raw, text, len, NULL, &got, &end,
+	if (len != sodium_base64_ENCODED_LEN(RAW_LEN, sodium_base64_VARIANT_URLSAFE_NO_PADDING) - 1)
+		return TOKEN_MALFORMED;
+	/* libsodium 1.0.18 decodes some bytes above 0x7f as if they were
+	 * base64 characters: only the URL-safe alphabet may reach it, so that a
+	 * token has exactly one spelling. */
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+		      c == '_'))
+			return TOKEN_MALFORMED;
+	}
+	if (sodium_base642bin(raw, sizeof raw, text, len, NULL, &got, &end,
 			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    got != RAW_LEN || end != text + len || raw[0] != VERSION)
 		return TOKEN_MALFORMED;

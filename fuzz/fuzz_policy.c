@@ -10,6 +10,7 @@
 #include "policy/policy.h"
 
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,6 +342,22 @@ static void check_accepted(const struct policy *p, size_t lines)
 	CHECK(h->header_timeout_ms >= 1000 && h->header_timeout_ms <= 300000);
 	CHECK(h->idle_timeout_ms >= 1000 && h->idle_timeout_ms <= 3600000);
 	CHECK(h->key_ops_rate >= 1 && h->key_ops_rate <= 100000);
+	CHECK(p->n_kickstarts <= POLICY_MAX_KICKSTARTS);
+	for (size_t i = 0; i < p->n_kickstarts; i++) {
+		const struct policy_kickstart *k = &p->kickstarts[i];
+		CHECK(terminated(k->name, sizeof k->name) && k->name[0]);
+		check_path(k->template_path, true);
+		CHECK(k->lifetime_s >= 60 && k->lifetime_s <= 7 * 86400);
+		for (size_t j = 0; j < i; j++)
+			CHECK(strcmp(k->name, p->kickstarts[j].name) != 0);
+	}
+	for (size_t i = 0; i < p->dhcp.n_hosts; i++) {
+		const char *ks = p->dhcp.hosts[i].kickstart;
+		bool found = !ks[0];
+		for (size_t k = 0; k < p->n_kickstarts && !found; k++)
+			found = strcmp(p->kickstarts[k].name, ks) == 0;
+		CHECK(found);
+	}
 	check_dhcp(&p->dhcp);
 }
 

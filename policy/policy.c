@@ -461,6 +461,7 @@ struct stmt {
 /* Where a host's words are, for the checks made once the file is read. */
 struct host_at {
 	struct loc name, mac, address;
+	struct loc kickstart;             /* its value; line 0: none */
 	struct loc boot;                  /* the word `boot`; line 0: none */
 };
 
@@ -483,8 +484,10 @@ struct parser {
 		struct policy_subnet subnet;
 		struct policy_host host;
 		struct policy_class cls;
+		struct policy_kickstart ks;
 		uint8_t mac[6];
 	} spare;
+	struct loc ks_at[POLICY_MAX_KICKSTARTS]; /* the name */
 
 	/* Positions of the DHCP items stored so far.  Each entry is written
 	 * when its item is stored and never read past the item counts, so
@@ -2161,6 +2164,8 @@ static void host_finish(struct parser *ps, struct stmt *st)
 	ps->host_at[d->n_hosts] = (struct host_at){ st->name_at, st->value_at[HOST_MAC],
 						    given(st, HOST_ADDRESS) ? st->value_at[HOST_ADDRESS]
 									    : (struct loc){ 0, 0 },
+						    given(st, HOST_KICKSTART) ? st->value_at[HOST_KICKSTART]
+									      : (struct loc){ 0, 0 },
 						    boot_at(st, HOST_BOOT_TFTP, HOST_BOOT_HTTPS) };
 	d->n_hosts++;
 }
@@ -2307,7 +2312,75 @@ static void class_finish(struct parser *ps, struct stmt *st)
 	ps->class_at[d->n_classes++] = st->name_at;
 }
 
-enum { STMT_INTERFACE, STMT_SANDBOX, STMT_TFTP, STMT_HTTPS, STMT_DHCP, STMT_SUBNET, STMT_HOST, STMT_DENY, STMT_CLASS };
+/* kickstart NAME template PATH [lifetime D] [one-time on|off] */
+
+enum { KS_TEMPLATE, KS_LIFETIME, KS_ONE_TIME };
+
+#define KS_FIELD(f, type) FIELD(struct policy_kickstart, f, type)
+
+static const struct setting kickstart_settings[] = {
+	[KS_TEMPLATE] = SETTING("template", "an absolute path, e.g. \"/etc/bootward/ks/centos7.ks\"",
+				store_abs_path, 0, 0, KS_FIELD(template_path, char *), 0),
+	[KS_LIFETIME] = SETTING("lifetime", "a duration, e.g. 2h", store_seconds, 60, 7 * DAY_S,
+				KS_FIELD(lifetime_s, uint32_t), 0),
+	[KS_ONE_TIME] = SETTING("one-time", "on or off", store_switch, 0, 0, KS_FIELD(one_time, bool), 0),
+};
+
+static int kickstart_begin(struct parser *ps, struct stmt *st)
+{
+	struct policy *p = ps->p;
+	struct token *t = &ps->tok;
+	char why[80], q[QUOTE_CAP];
+	const char *problem;
+
+	next_token(ps);
+	if (!is_value(t)) {
+		if (t->type != TOK_ERROR)
+			error_at(ps, t->at,
+				 "missing kickstart name (e.g. kickstart centos7 template \"/etc/bootward/ks/centos7.ks\")");
+		return -1;
+	}
+	st->name_at = t->at;
+	problem = name_problem(t->text, t->len, t->too_long, why, sizeof why);
+	if (problem) {
+		error_at(ps, t->at, "kickstart name %s %s", quote(q, sizeof q, t->text, t->len), problem);
+		st->failed = true;
+	} else {
+		for (size_t i = 0; i < p->n_kickstarts; i++) {
+			if (strcmp(p->kickstarts[i].name, t->text) == 0) {
+				error_at(ps, t->at, "kickstart %s is already defined at line %u", t->text,
+					 ps->ks_at[i].line);
+				st->failed = true;
+				break;
+			}
+		}
+	}
+	struct policy_kickstart *k =
+		next_slot(ps, st, &p->kickstarts[p->n_kickstarts < POLICY_MAX_KICKSTARTS ? p->n_kickstarts : 0],
+			  &ps->spare.ks, sizeof *k, p->n_kickstarts, POLICY_MAX_KICKSTARTS, "kickstarts");
+	if (!problem)
+		memcpy(k->name, t->text, t->len + 1);
+	k->lifetime_s = HOUR_S;
+	return 0;
+}
+
+static void kickstart_finish(struct parser *ps, struct stmt *st)
+{
+	struct policy *p = ps->p;
+	struct policy_kickstart *k = st->target;
+
+	if (!given(st, KS_TEMPLATE)) {
+		error_at(ps, st->name_at, "kickstart %s needs a template (e.g. template \"/etc/bootward/ks/%s.ks\")",
+			 k->name, k->name);
+		return;
+	}
+	if (st->failed || k != &p->kickstarts[p->n_kickstarts])
+		return;
+	ps->ks_at[p->n_kickstarts++] = st->name_at;
+}
+
+enum { STMT_INTERFACE, STMT_SANDBOX, STMT_TFTP, STMT_HTTPS, STMT_DHCP, STMT_SUBNET, STMT_HOST, STMT_DENY, STMT_CLASS,
+       STMT_KICKSTART };
 
 #define STATEMENT(kw, name, once, table, prefix) \
 	{ kw, name, once, table, ARRAY_SIZE(table), prefix##_begin, prefix##_finish }
@@ -2317,6 +2390,7 @@ static const struct statement statements[] = {
 	[STMT_SANDBOX] = STATEMENT("sandbox", NULL, true, sandbox_settings, sandbox),
 	[STMT_TFTP] = STATEMENT("tftp", NULL, true, tftp_settings, tftp),
 	[STMT_HTTPS] = STATEMENT("https", NULL, true, https_settings, https),
+	[STMT_KICKSTART] = STATEMENT("kickstart", "name", false, kickstart_settings, kickstart),
 	[STMT_DHCP] = STATEMENT("dhcp", "mode", true, dhcp_settings, dhcp),
 	[STMT_SUBNET] = STATEMENT("subnet", "network", false, subnet_settings, subnet),
 	[STMT_HOST] = STATEMENT("host", "name", false, host_settings, host),
@@ -2331,6 +2405,7 @@ _Static_assert(ARRAY_SIZE(interface_settings) <= SETTINGS_MAX, "too many interfa
 _Static_assert(ARRAY_SIZE(sandbox_settings) <= SETTINGS_MAX, "too many sandbox settings");
 _Static_assert(ARRAY_SIZE(tftp_settings) <= SETTINGS_MAX, "too many tftp settings");
 _Static_assert(ARRAY_SIZE(https_settings) <= SETTINGS_MAX, "too many https settings");
+_Static_assert(ARRAY_SIZE(kickstart_settings) <= SETTINGS_MAX, "too many kickstart settings");
 _Static_assert(ARRAY_SIZE(dhcp_settings) <= SETTINGS_MAX, "too many dhcp settings");
 _Static_assert(ARRAY_SIZE(subnet_settings) <= SETTINGS_MAX, "too many subnet settings");
 _Static_assert(ARRAY_SIZE(host_settings) <= SETTINGS_MAX, "too many host settings");
@@ -2817,6 +2892,30 @@ static void check_boot(struct parser *ps)
 				 d->hosts[i].name, ps->first_at[STMT_HTTPS].line, fix);
 }
 
+/* A host's kickstart names a kickstart statement. */
+static void check_kickstarts(struct parser *ps)
+{
+	const struct policy *p = ps->p;
+	const struct policy_dhcp *d = &p->dhcp;
+
+	for (size_t i = 0; i < d->n_hosts; i++) {
+		const char *name = d->hosts[i].kickstart;
+		bool found = false;
+		if (!name[0])
+			continue;
+		for (size_t k = 0; k < p->n_kickstarts && !found; k++)
+			found = strcmp(p->kickstarts[k].name, name) == 0;
+		if (!found && !ps->first_at[STMT_KICKSTART].line)
+			error_at(ps, ps->host_at[i].kickstart,
+				 "host %s names kickstart %s, but there is no kickstart statement "
+				 "(e.g. kickstart %s template \"/etc/bootward/ks/%s.ks\")",
+				 d->hosts[i].name, name, name, name);
+		else if (!found)
+			error_at(ps, ps->host_at[i].kickstart, "host %s names kickstart %s, which is not defined",
+				 d->hosts[i].name, name);
+	}
+}
+
 /* Errors e[from..count) into file order (they were found by kind). */
 static void sort_errors(struct policy_errors *errs, size_t from)
 {
@@ -2905,6 +3004,7 @@ int policy_parse(const char *text, size_t len, const char *name,
 
 	check_dhcp(&ps);
 	check_boot(&ps);
+	check_kickstarts(&ps);
 	sort_errors(errs, checked_from);
 	return errs->total ? -1 : 0;
 }

@@ -133,12 +133,27 @@ struct policy_https {
 	uint32_t key_ops_rate;             /* private-key operations per second the broker performs */
 };
 
+/* ---- kickstarts ---- */
+
+#define POLICY_MAX_KICKSTARTS 32
+
+/* A kickstart template hosts name with `kickstart NAME`; the broker
+ * renders it per host (see broker/template.h). */
+struct policy_kickstart {
+	char name[POLICY_NAME_MAX];
+	char template_path[POLICY_PATH_MAX]; /* absolute path of the template */
+	uint32_t lifetime_s;                 /* how long a host's token stays valid */
+	bool one_time;                       /* a token works once */
+};
+
 struct policy {
 	struct policy_interface interfaces[POLICY_MAX_INTERFACES];
 	size_t n_interfaces;
 	uint32_t uid_base; /* worker uid/gid = uid_base + worker index (tftpd: +2) */
 	struct policy_tftp tftp;
 	struct policy_https https;
+	struct policy_kickstart kickstarts[POLICY_MAX_KICKSTARTS];
+	size_t n_kickstarts;
 	struct policy_dhcp dhcp;   /* last: large tables, compared up to their counts */
 };
 

@@ -14,7 +14,7 @@
 #include "policy/policy.h"
 
 /* The statement keywords, as "unknown statement" lists them. */
-#define STATEMENTS "interface, sandbox, tftp, https, dhcp, subnet, host, deny, class"
+#define STATEMENTS "interface, sandbox, tftp, https, dhcp, subnet, host, deny, class, kickstart"
 
 static struct policy pol;
 static struct policy_errors errs;
@@ -1526,12 +1526,42 @@ static void test_lists(void **state)
 			 "dns is given twice in this subnet statement (first at line 2, column 19)");
 }
 
+static void test_kickstarts(void **state)
+{
+	(void)state;
+	assert_parses("kickstart centos7 template \"/etc/bootward/ks/centos7.ks\"\n"
+		      "kickstart rhel9 {\n template \"/ks/rhel9.ks\"\n lifetime 2h\n one-time on\n}\n");
+	assert_int_equal(pol.n_kickstarts, 2);
+	assert_string_equal(pol.kickstarts[0].name, "centos7");
+	assert_string_equal(pol.kickstarts[0].template_path, "/etc/bootward/ks/centos7.ks");
+	assert_int_equal(pol.kickstarts[0].lifetime_s, 3600);
+	assert_false(pol.kickstarts[0].one_time);
+	assert_int_equal(pol.kickstarts[1].lifetime_s, 7200);
+	assert_true(pol.kickstarts[1].one_time);
+
+	assert_one_error("kickstart centos7\n", 1, 11,
+			 "kickstart centos7 needs a template (e.g. template \"/etc/bootward/ks/centos7.ks\")");
+	assert_one_error("kickstart c template \"/a.ks\"\nkickstart c template \"/b.ks\"\n", 2, 11,
+			 "kickstart c is already defined at line 1");
+	assert_one_error("kickstart c template \"a.ks\"\n", 1, 22,
+			 "template \"a.ks\" must be an absolute path (starting with '/')");
+	assert_one_error("kickstart c template \"/a.ks\" lifetime 10s\n", 1, 39,
+			 "lifetime 10s is out of range (60s..7d)");
+	assert_one_error(AUTH "host web01 mac 00:0c:29:f6:07:ca kickstart centos7\n", 3, 44,
+			 "host web01 names kickstart centos7, but there is no kickstart statement "
+			 "(e.g. kickstart centos7 template \"/etc/bootward/ks/centos7.ks\")");
+	assert_one_error(AUTH "kickstart rhel9 template \"/r.ks\"\n"
+			 "host web01 mac 00:0c:29:f6:07:ca kickstart centos7\n", 4, 44,
+			 "host web01 names kickstart centos7, which is not defined");
+}
+
 static void test_hosts(void **state)
 {
 	const struct policy_host *h = &pol.dhcp.hosts[0];
 
 	(void)state;
-	assert_parses(AUTH "host web01 mac 00:0c:29:f6:07:ca address 10.33.1.65 kickstart centos7\n");
+	assert_parses(AUTH "host web01 mac 00:0c:29:f6:07:ca address 10.33.1.65 kickstart centos7\n"
+		      "kickstart centos7 template \"/ks/c7.ks\"\n");
 	assert_int_equal(pol.dhcp.n_hosts, 1);
 	assert_string_equal(h->name, "web01");
 	assert_memory_equal(h->mac, "\x00\x0c\x29\xf6\x07\xca", 6);
@@ -1549,7 +1579,8 @@ static void test_hosts(void **state)
 	assert_string_equal(h->boot.path, "special/undionly.kpxe");
 
 	assert_parses(PROXY "host \"a-1\" {\n  mac 00-0c-29-aa-bb-cc\n  boot https \"/boot/${hostname}.ipxe\"\n}\n"
-			    "host B mac 02:00:00:00:00:01 kickstart \"rhel9.2_x-y\"\n");
+			    "host B mac 02:00:00:00:00:01 kickstart \"rhel9.2_x-y\"\n"
+			    "kickstart \"rhel9.2_x-y\" template \"/ks/r.ks\"\n");
 	assert_int_equal(pol.dhcp.n_hosts, 2);
 	assert_string_equal(h->name, "a-1");
 	assert_memory_equal(h->mac, "\x00\x0c\x29\xaa\xbb\xcc", 6);
@@ -2043,7 +2074,10 @@ static void test_dhcp_block_and_line_forms_are_equivalent(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
-		assert_parses(forms[i]);
+		static char text[4096];
+		/* every form's host names kickstart centos7 */
+		snprintf(text, sizeof text, "%skickstart centos7 template \"/ks/c7.ks\"\n", forms[i]);
+		assert_parses(text);
 		if (i == 0) {
 			first = pol;
 			assert_int_equal(first.dhcp.mode, POLICY_DHCP_AUTHORITATIVE);
@@ -2316,6 +2350,7 @@ int main(void)
 		cmocka_unit_test(test_subnet_settings),
 		cmocka_unit_test(test_subnet_errors),
 		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_kickstarts),
 		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_macs),
 		cmocka_unit_test(test_deny),
