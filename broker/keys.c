@@ -22,7 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHAIN_MAX 8          /* certificates in a chain */
 #define FILE_MAX (256 * 1024) /* bytes of one PEM file */
 
 struct tls_key {
@@ -133,81 +132,100 @@ static int append_pem(char **out, size_t *len, X509 *x)
 	return rc;
 }
 
-struct tls_key *keys_load(const char *dir, char **chain, size_t *chain_len, char *err, size_t cap)
+int trust_load_pair(const char *dir, const char *name, size_t max_key_bytes, struct trust_pair *p,
+		    char *err, size_t cap)
 {
-	char path[3][512];
 	char *text[3] = { NULL, NULL, NULL };
-	size_t len[3] = { 0, 0, 0 };
-	X509 *certs[CHAIN_MAX];
-	size_t n = 0;
-	struct tls_key *k = NULL;
-	EVP_PKEY *pkey = NULL;
+	size_t len[3] = { 0, 0, 0 }, leaf_certs;
+	const char *path[3] = { p->crt_path, p->ca_path, p->key_path };
 	char why[160];
+	int rc = -1;
 
-	*chain = NULL;
-	*chain_len = 0;
-	snprintf(path[0], sizeof path[0], "%s/server.crt", dir);
-	snprintf(path[1], sizeof path[1], "%s/ca.crt", dir);
-	snprintf(path[2], sizeof path[2], "%s/server.key", dir);
+	p->n = 0;
+	p->key = NULL;
+	snprintf(p->crt_path, sizeof p->crt_path, "%s/%s.crt", dir, name);
+	snprintf(p->ca_path, sizeof p->ca_path, "%s/ca.crt", dir);
+	snprintf(p->key_path, sizeof p->key_path, "%s/%s.key", dir, name);
 	for (int i = 0; i < 3; i++)
 		if (!(text[i] = trust_read_file(path[i], &len[i], i == 2, err, cap)))
 			goto out;
-	if (trust_read_certs(text[0], len[0], certs, &n, CHAIN_MAX, path[0], err, cap) < 0)
+	if (trust_read_certs(text[0], len[0], p->certs, &p->n, TRUST_CHAIN_MAX, path[0], err, cap) < 0)
 		goto out;
-	size_t leaf_certs = n;
-	if (trust_read_certs(text[1], len[1], certs, &n, CHAIN_MAX, path[1], err, cap) < 0)
+	leaf_certs = p->n;
+	if (trust_read_certs(text[1], len[1], p->certs, &p->n, TRUST_CHAIN_MAX, path[1], err, cap) < 0)
 		goto out;
-	if (n - leaf_certs != 1) {
+	if (p->n - leaf_certs != 1) {
 		snprintf(err, cap, "%s: holds %zu certificates; it must hold the root CA only", path[1],
-			 n - leaf_certs);
+			 p->n - leaf_certs);
 		goto out;
 	}
-	/* server.crt may already end with the root: send it once. */
-	if (leaf_certs > 1 && X509_cmp(certs[leaf_certs - 1], certs[n - 1]) == 0) {
-		X509_free(certs[--n]);
-	}
+	/* NAME.crt may already end with the root: keep it once. */
+	if (leaf_certs > 1 && X509_cmp(p->certs[leaf_certs - 1], p->certs[p->n - 1]) == 0)
+		X509_free(p->certs[--p->n]);
 	BIO *bio = BIO_new_mem_buf(text[2], (ssize_t)len[2]);
-	pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	p->key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
 	BIO_free(bio);
-	if (!pkey) {
+	if (!p->key) {
 		trust_ssl_reason(why, sizeof why);
 		snprintf(err, cap, "%s: not a PEM private key (%s)", path[2], why);
 		goto out;
 	}
-	if (EVP_PKEY_id(pkey) != EVP_PKEY_RSA || EVP_PKEY_bits(pkey) < 2048 ||
-	    (size_t)EVP_PKEY_size(pkey) > IPC_KEY_DATA_MAX) {
-		snprintf(err, cap, "%s: must be an RSA key of 2048 to 8192 bits (iPXE accepts only RSA)",
-			 path[2]);
+	if (EVP_PKEY_id(p->key) != EVP_PKEY_RSA || EVP_PKEY_bits(p->key) < 2048 ||
+	    (size_t)EVP_PKEY_size(p->key) > max_key_bytes) {
+		snprintf(err, cap, "%s: must be an RSA key of 2048 to %zu bits (iPXE accepts only RSA)",
+			 path[2], max_key_bytes * 8);
 		goto out;
 	}
-	if (X509_check_private_key(certs[0], pkey) != 1) {
-		ERR_clear_error();
+	if (X509_check_private_key(p->certs[0], p->key) != 1) {
 		snprintf(err, cap, "%s does not match the first certificate of %s", path[2], path[0]);
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (append_pem(chain, chain_len, certs[i]) < 0) {
+	rc = 0;
+out:
+	if (rc < 0)
+		trust_pair_free(p);
+	if (text[2])
+		OPENSSL_cleanse(text[2], len[2]);
+	for (int i = 0; i < 3; i++)
+		free(text[i]);
+	ERR_clear_error();
+	return rc;
+}
+
+void trust_pair_free(struct trust_pair *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		X509_free(p->certs[i]);
+	p->n = 0;
+	EVP_PKEY_free(p->key);
+	p->key = NULL;
+}
+
+struct tls_key *keys_load(const char *dir, char **chain, size_t *chain_len, char *err, size_t cap)
+{
+	static struct trust_pair p; /* large paths: not on the stack */
+	struct tls_key *k = NULL;
+
+	*chain = NULL;
+	*chain_len = 0;
+	if (trust_load_pair(dir, "server", IPC_KEY_DATA_MAX, &p, err, cap) < 0)
+		return NULL;
+	for (size_t i = 0; i < p.n; i++)
+		if (append_pem(chain, chain_len, p.certs[i]) < 0) {
 			snprintf(err, cap, "out of memory");
 			goto out;
 		}
 	k = calloc(1, sizeof *k);
 	if (k) {
-		k->pkey = pkey;
-		pkey = NULL;
+		k->pkey = p.key;
+		p.key = NULL;
 	}
 out:
 	if (!k) {
 		free(*chain);
 		*chain = NULL;
 	}
-	for (size_t i = 0; i < n; i++)
-		X509_free(certs[i]);
-	EVP_PKEY_free(pkey);
-	if (text[2])
-		OPENSSL_cleanse(text[2], len[2]);
-	for (int i = 0; i < 3; i++)
-		free(text[i]);
-	ERR_clear_error();
+	trust_pair_free(&p);
 	return k;
 }
 

@@ -54,6 +54,27 @@ struct x509_st;
 int trust_read_certs(const char *text, size_t len, struct x509_st **v, size_t *n, size_t max,
 		     const char *path, char *err, size_t cap);
 
+/* A certificate chain and its RSA key from a trust directory: NAME.crt
+ * (the certificate, then any intermediates), ca.crt (the root alone,
+ * appended unless NAME.crt already ends with it) and NAME.key (secret, as
+ * trust_read_file() checks it).  The key must be RSA, 2048 bits up to
+ * max_key_bytes * 8 bits, and match the first certificate. */
+#define TRUST_CHAIN_MAX 8
+#define TRUST_PATH_MAX 4096
+struct evp_pkey_st;
+struct trust_pair {
+	struct x509_st *certs[TRUST_CHAIN_MAX]; /* leaf first, root last */
+	size_t n;
+	struct evp_pkey_st *key;
+	char crt_path[TRUST_PATH_MAX], ca_path[TRUST_PATH_MAX], key_path[TRUST_PATH_MAX];
+};
+
+/* Returns 0, or -1 with a message naming the file in err (then nothing
+ * is held). */
+int trust_load_pair(const char *dir, const char *name, size_t max_key_bytes, struct trust_pair *p,
+		    char *err, size_t cap);
+void trust_pair_free(struct trust_pair *p);
+
 /* The TLS signature algorithms the key may be used with, in preference order
  * (RSA-PSS, then PKCS#1 v1.5; SHA-1 last, for old clients). */
 extern const uint16_t keys_sigalgs[];

@@ -38,6 +38,8 @@
 #define MINISIGN_NAME_MAX 255
 #define KEYID_HEX 16 /* as minisign prints a key id */
 
+_Static_assert(CMS_CERTS_MAX >= TRUST_CHAIN_MAX, "a trust chain must fit a CMS signature");
+
 struct sign_keys {
 	EVP_PKEY *pkey;
 	uint8_t *der[CMS_CERTS_MAX]; /* [0] the signer, then the chain, root last */
@@ -406,75 +408,30 @@ out:
 
 static int load_codesign(struct sign_keys *k, const char *dir, char *err, size_t cap)
 {
-	char path[3][PATH_MAX], why[160];
-	char *text[3] = { NULL, NULL, NULL };
-	size_t len[3] = { 0, 0, 0 };
-	X509 *certs[CMS_CERTS_MAX];
-	size_t n = 0, leaf_certs;
+	static struct trust_pair p; /* large paths: not on the stack */
 	int rc = -1;
 
-	snprintf(path[0], sizeof path[0], "%s/codesign.crt", dir);
-	snprintf(path[1], sizeof path[1], "%s/ca.crt", dir);
-	snprintf(path[2], sizeof path[2], "%s/codesign.key", dir);
-	for (int i = 0; i < 3; i++)
-		if (!(text[i] = trust_read_file(path[i], &len[i], i == 2, err, cap)))
-			goto out;
-	if (trust_read_certs(text[0], len[0], certs, &n, CMS_CERTS_MAX, path[0], err, cap) < 0)
+	if (trust_load_pair(dir, "codesign", CMS_SIGNATURE_MAX, &p, err, cap) < 0)
+		return -1;
+	if (check_code_signing(p.certs[0], p.crt_path, err, cap) < 0 ||
+	    check_chain(p.certs, p.n, p.crt_path, p.ca_path, err, cap) < 0)
 		goto out;
-	leaf_certs = n;
-	if (trust_read_certs(text[1], len[1], certs, &n, CMS_CERTS_MAX, path[1], err, cap) < 0)
-		goto out;
-	if (n - leaf_certs != 1) {
-		snprintf(err, cap, "%s: holds %zu certificates; it must hold the root CA only",
-			 path[1], n - leaf_certs);
-		goto out;
-	}
-	/* codesign.crt may already end with the root: include it once. */
-	if (leaf_certs > 1 && X509_cmp(certs[leaf_certs - 1], certs[n - 1]) == 0)
-		X509_free(certs[--n]);
-	if (check_code_signing(certs[0], path[0], err, cap) < 0 ||
-	    check_chain(certs, n, path[0], path[1], err, cap) < 0)
-		goto out;
-
-	BIO *bio = BIO_new_mem_buf(text[2], (ssize_t)len[2]);
-	k->pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
-	BIO_free(bio);
-	if (!k->pkey) {
-		trust_ssl_reason(why, sizeof why);
-		snprintf(err, cap, "%s: not a PEM private key (%s)", path[2], why);
-		goto out;
-	}
-	if (EVP_PKEY_id(k->pkey) != EVP_PKEY_RSA || EVP_PKEY_bits(k->pkey) < 2048 ||
-	    (size_t)EVP_PKEY_size(k->pkey) > CMS_SIGNATURE_MAX) {
-		snprintf(err, cap, "%s: must be an RSA key of 2048 to %d bits (iPXE verifies RSA "
-			 "signatures only)", path[2], CMS_SIGNATURE_MAX * 8);
-		goto out;
-	}
-	if (X509_check_private_key(certs[0], k->pkey) != 1) {
-		ERR_clear_error();
-		snprintf(err, cap, "%s does not match the first certificate of %s", path[2],
-			 path[0]);
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < p.n; i++) {
 		uint8_t *der = NULL;
-		int l = i2d_X509(certs[i], &der);
+		int l = i2d_X509(p.certs[i], &der);
 		if (l <= 0) {
-			snprintf(err, cap, "%s: cannot encode a certificate", i ? path[1] : path[0]);
+			snprintf(err, cap, "%s: cannot encode a certificate", i ? p.ca_path : p.crt_path);
 			goto out;
 		}
 		k->der[i] = der;
 		k->der_len[i] = (size_t)l;
 		k->n_der = i + 1;
 	}
+	k->pkey = p.key;
+	p.key = NULL;
 	rc = 0;
 out:
-	for (size_t i = 0; i < n; i++)
-		X509_free(certs[i]);
-	if (text[2])
-		OPENSSL_cleanse(text[2], len[2]);
-	for (int i = 0; i < 3; i++)
-		free(text[i]);
+	trust_pair_free(&p);
 	ERR_clear_error();
 	return rc;
 }
