@@ -2243,40 +2243,54 @@ static const struct setting class_settings[] = {
 
 _Static_assert(CLASS_BOOT_HTTPS + 1 == ARRAY_SIZE(class_settings), "class boot settings out of order");
 
-static int class_begin(struct parser *ps, struct stmt *st)
+/* The name after `class` or `kickstart`: read it, check it, and check that
+ * none of the n items already stored (their names stride bytes apart from
+ * first_name, their positions in at[]) has it.  Returns -1 when there is no
+ * name (nothing more to read), 1 when it may be stored, 0 when it is not a
+ * valid name.  Errors are reported and mark the statement failed. */
+static int read_item_name(struct parser *ps, struct stmt *st, const char *what, const char *example,
+			  const char *first_name, size_t stride, size_t n, const struct loc *at)
 {
-	struct policy_dhcp *d = &ps->p->dhcp;
 	struct token *t = &ps->tok;
-	struct policy_class *c;
 	char why[80], q[QUOTE_CAP];
 	const char *problem;
 
 	next_token(ps);
 	if (!is_value(t)) {
 		if (t->type != TOK_ERROR)
-			error_at(ps, t->at,
-				 "missing class name (e.g. class uefi match arch 7 9 boot tftp \"ipxe.efi\")");
+			error_at(ps, t->at, "missing %s name (e.g. %s)", what, example);
 		return -1;
 	}
 	st->name_at = t->at;
 	problem = name_problem(t->text, t->len, t->too_long, why, sizeof why);
 	if (problem) {
-		error_at(ps, t->at, "class name %s %s", quote(q, sizeof q, t->text, t->len), problem);
+		error_at(ps, t->at, "%s name %s %s", what, quote(q, sizeof q, t->text, t->len), problem);
 		st->failed = true;
-	} else {
-		for (size_t i = 0; i < d->n_classes; i++) {
-			if (strcmp(d->classes[i].name, t->text) == 0) {
-				error_at(ps, t->at, "class %s is already defined at line %u", t->text,
-					 ps->class_at[i].line);
-				st->failed = true;
-				break;
-			}
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(first_name + i * stride, t->text) == 0) {
+			error_at(ps, t->at, "%s %s is already defined at line %u", what, t->text, at[i].line);
+			st->failed = true;
+			break;
 		}
 	}
+	return 1;
+}
+
+static int class_begin(struct parser *ps, struct stmt *st)
+{
+	struct policy_dhcp *d = &ps->p->dhcp;
+	struct policy_class *c;
+	int named = read_item_name(ps, st, "class", "class uefi match arch 7 9 boot tftp \"ipxe.efi\"",
+				   d->classes[0].name, sizeof d->classes[0], d->n_classes, ps->class_at);
+
+	if (named < 0)
+		return -1;
 	c = next_slot(ps, st, &d->classes[d->n_classes < POLICY_MAX_CLASSES ? d->n_classes : 0],
 		      &ps->spare.cls, sizeof *c, d->n_classes, POLICY_MAX_CLASSES, "classes");
-	if (!problem)
-		memcpy(c->name, t->text, t->len + 1);
+	if (named)
+		memcpy(c->name, ps->tok.text, ps->tok.len + 1);
 	return 0;
 }
 
@@ -2329,37 +2343,17 @@ static const struct setting kickstart_settings[] = {
 static int kickstart_begin(struct parser *ps, struct stmt *st)
 {
 	struct policy *p = ps->p;
-	struct token *t = &ps->tok;
-	char why[80], q[QUOTE_CAP];
-	const char *problem;
+	int named = read_item_name(ps, st, "kickstart",
+				   "kickstart centos7 template \"/etc/bootward/ks/centos7.ks\"",
+				   p->kickstarts[0].name, sizeof p->kickstarts[0], p->n_kickstarts, ps->ks_at);
 
-	next_token(ps);
-	if (!is_value(t)) {
-		if (t->type != TOK_ERROR)
-			error_at(ps, t->at,
-				 "missing kickstart name (e.g. kickstart centos7 template \"/etc/bootward/ks/centos7.ks\")");
+	if (named < 0)
 		return -1;
-	}
-	st->name_at = t->at;
-	problem = name_problem(t->text, t->len, t->too_long, why, sizeof why);
-	if (problem) {
-		error_at(ps, t->at, "kickstart name %s %s", quote(q, sizeof q, t->text, t->len), problem);
-		st->failed = true;
-	} else {
-		for (size_t i = 0; i < p->n_kickstarts; i++) {
-			if (strcmp(p->kickstarts[i].name, t->text) == 0) {
-				error_at(ps, t->at, "kickstart %s is already defined at line %u", t->text,
-					 ps->ks_at[i].line);
-				st->failed = true;
-				break;
-			}
-		}
-	}
 	struct policy_kickstart *k =
 		next_slot(ps, st, &p->kickstarts[p->n_kickstarts < POLICY_MAX_KICKSTARTS ? p->n_kickstarts : 0],
 			  &ps->spare.ks, sizeof *k, p->n_kickstarts, POLICY_MAX_KICKSTARTS, "kickstarts");
-	if (!problem)
-		memcpy(k->name, t->text, t->len + 1);
+	if (named)
+		memcpy(k->name, ps->tok.text, ps->tok.len + 1);
 	k->lifetime_s = HOUR_S;
 	return 0;
 }
