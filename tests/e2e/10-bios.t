@@ -5,12 +5,7 @@
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/common.sh"
 e2e_require
-e2e_segment
-e2e_files
-e2e_policy authoritative
-make_test_pki
-start_broker
-wait_log "httpsd.*event=ready" 1 || bail "httpsd did not start"
+e2e_serve authoritative
 e2e_boot bios
 check "bootward leased the guest an address" \
     grep -Eq "event=dhcp type=DHCPREQUEST mac=$MAC .*action=ack address=$NET\.1[0-2][0-9] " "$LOG"

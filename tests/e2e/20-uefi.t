@@ -7,12 +7,7 @@
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/common.sh"
 e2e_require
-e2e_segment
-e2e_files
-e2e_policy authoritative
-make_test_pki
-start_broker
-wait_log "httpsd.*event=ready" 1 || bail "httpsd did not start"
+e2e_serve authoritative
 e2e_boot uefi
 check "the firmware asked as architecture 7 and was offered ipxe.efi" \
     grep -Eq "event=dhcp type=DHCPDISCOVER mac=$MAC .*class=uefi boot=ipxe\.efi " "$LOG"

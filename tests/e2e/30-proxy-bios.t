@@ -5,13 +5,7 @@
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/common.sh"
 e2e_require
-e2e_segment dnsmasq
-e2e_files
-e2e_policy proxy
-make_test_pki
-start_broker
-wait_log "dhcpd.*event=ready mode=proxy" 1 || bail "dhcpd did not start in proxy mode"
-wait_log "httpsd.*event=ready" 1 || bail "httpsd did not start"
+e2e_serve proxy
 e2e_boot bios
 check "dnsmasq leased the guest an address" grep -Eq "DHCPACK\([^)]*\) $NET\.(1[5-9][0-9]|200) $MAC" "$DLOG"
 check "bootward answered as a proxy, never with an address" \

@@ -9,9 +9,10 @@
 # from httpsd, and boots them.  The initrd's /init prints a marker, the
 # kernel command line and /ks.cfg to the serial console, then powers off.
 #
-# Used by tests/e2e/*.t after sourcing tests/integration/lib.sh.
+# Used by tests/e2e/*.t and tests/integration/80-ovmf-proxy.t after
+# sourcing tests/integration/lib.sh.
 
-E2E_DIR=$(cd "$(dirname "$0")" && pwd)
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PAYLOAD=${BOOTWARD_E2E_PAYLOAD:-$BUILD/e2e}
 QEMU=$(command -v qemu-system-x86_64 || true)
 NET=10.231.$NET_ID
@@ -44,11 +45,32 @@ e2e_cleanup() {
 }
 trap 'e2e_cleanup; cleanup' EXIT
 
+# OVMF_CODE, OVMF_VARS: Debian's UEFI firmware (package ovmf), or empty.
+OVMF_CODE= OVMF_VARS=
+for pair in OVMF_CODE_4M.fd:OVMF_VARS_4M.fd OVMF_CODE.fd:OVMF_VARS.fd; do
+    if [ -f "/usr/share/OVMF/${pair%%:*}" ] && [ -f "/usr/share/OVMF/${pair##*:}" ]; then
+        OVMF_CODE=/usr/share/OVMF/${pair%%:*} OVMF_VARS=/usr/share/OVMF/${pair##*:}
+        break
+    fi
+done
+
 e2e_require() {
     [ -n "$QEMU" ] || { echo "1..0 # SKIP qemu-system-x86_64 not installed (qemu-system-x86)"; exit 0; }
     [ -c /dev/net/tun ] || { echo "1..0 # SKIP no /dev/net/tun"; exit 0; }
-    "$E2E_DIR/payload" "$PAYLOAD" >"$WORK/payload.log" 2>&1 ||
-        { cat "$WORK/payload.log" >&2; bail "cannot build the boot payload (tests/e2e/payload)"; }
+}
+
+# e2e_serve authoritative|proxy: the segment, the payload and the broker,
+# with DHCP in that mode, TFTP and plain HTTP.
+e2e_serve() {
+    e2e_segment $([ "$1" = proxy ] && echo dnsmasq)
+    e2e_files
+    e2e_policy "$1"
+    make_test_pki
+    start_broker
+    if [ "$1" = proxy ]; then
+        wait_log "dhcpd.*event=ready mode=proxy" 1 || bail "dhcpd did not start in proxy mode"
+    fi
+    wait_log "httpsd.*event=ready" 1 || bail "httpsd did not start"
 }
 
 # e2e_segment [dnsmasq]: the bridge, bootward's host, the tap, and dnsmasq's host.
@@ -80,6 +102,8 @@ e2e_segment() {
 
 # e2e_files: what the guest boots, in the served root ($ROOT, for TFTP and HTTP).
 e2e_files() {
+    "$E2E_DIR/payload" "$PAYLOAD" >"$WORK/payload.log" 2>&1 ||
+        { cat "$WORK/payload.log" >&2; bail "cannot build the boot payload (tests/e2e/payload)"; }
     cp -L /usr/lib/ipxe/ipxe.efi "$ROOT/ipxe.efi"
     cp "$PAYLOAD/vmlinuz" "$PAYLOAD/initrd.img" "$ROOT/"
     mkdir -p "$ROOT/ks"
@@ -124,21 +148,15 @@ e2e_policy() {
     } > "$WORK/test.policy"
 }
 
-# e2e_boot bios|uefi: run the guest until it powers off or LIMIT passes.
+# e2e_boot bios|uefi [PATTERN]: run the guest until it powers off, its
+# serial console shows PATTERN, or LIMIT passes.
 e2e_boot() {
-    local fw=() t0 code vars
+    local fw=() t0 qout
     if [ "$1" = uefi ]; then
-        local pair
-        for pair in OVMF_CODE_4M.fd:OVMF_VARS_4M.fd OVMF_CODE.fd:OVMF_VARS.fd; do
-            if [ -f "/usr/share/OVMF/${pair%%:*}" ] && [ -f "/usr/share/OVMF/${pair##*:}" ]; then
-                code=/usr/share/OVMF/${pair%%:*} vars=/usr/share/OVMF/${pair##*:}
-                break
-            fi
-        done
-        [ -n "${code:-}" ] || bail "OVMF firmware not installed (ovmf)"
-        cp "$vars" "$WORK/vars.fd"
+        [ -n "$OVMF_CODE" ] || bail "OVMF firmware not installed (ovmf)"
+        cp "$OVMF_VARS" "$WORK/vars.fd"
         # No option ROM: the firmware's own PXE client boots.
-        fw=(-machine q35 -drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
+        fw=(-machine q35 -drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
             -drive "if=pflash,format=raw,unit=1,file=$WORK/vars.fd"
             -device "virtio-net-pci,netdev=n0,mac=$MAC,romfile=,bootindex=1")
     else
@@ -153,11 +171,15 @@ e2e_boot() {
     qemu_pid=$!
     while [ $(($(date +%s) - t0)) -lt "$LIMIT" ]; do
         kill -0 "$qemu_pid" 2>/dev/null || break # the guest powered off
+        [ -n "${2:-}" ] && grep -qa -- "$2" "$SERIAL" 2>/dev/null && break
         sleep 1
     done
     E2E_SECONDS=$(($(date +%s) - t0))
+    [ -n "${2:-}" ] && sleep 0.5 # let the console line finish
     stop_guest
     diag "guest ran ${E2E_SECONDS}s (mac $MAC)"
+    qout=$(grep -v 'terminating on signal' "$WORK/qemu.out" | head -c 2000)
+    [ -z "$qout" ] || diag "qemu: $qout"
     grep -E "event=(dhcp|transfer|http) " "$LOG" | sed 's/^[^ ]* //' | diag "$(cat)"
 }
 
