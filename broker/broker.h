@@ -25,6 +25,7 @@ int policy_load(const char *path, struct policy *p, char **text, size_t *len, bo
 /* `bootward trust ...` (broker/trust.c) and `bootward sign ...` (broker/sign.c):
  * argv[0] is the subcommand's name.  Return the process exit status. */
 int trust_main(int argc, char **argv);
+int ipxe_main(int argc, char **argv); /* `bootward ipxe embed` (trust.c) */
 int sign_main(int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@ static const char usage[] =
 	"       bootward trust init [--state DIR] [--name NAME]... [--rotate]\n"
 	"       bootward trust show [--state DIR]\n"
 	"       bootward sign [--state DIR] FILE...\n"
+	"       bootward ipxe embed [--state DIR] [--out DIR] [--server HOST[:PORT]]\n"
 	"       bootward version\n"
 	"\n"
 	"bootward is a privilege-separated network-boot (PXE) server.\n"
@@ -45,6 +46,8 @@ static const char usage[] =
 	"  sign            write FILE.sig (CMS, for iPXE's imgverify) and FILE.minisig\n"
 	"                  (minisign) next to each FILE, with the keys in STATE/trust.\n"
 	"                  Needs root.\n"
+	"  ipxe embed      write an embedded script, the CA and the config switches for\n"
+	"                  building an iPXE that trusts only this server's CA\n"
 	"  version         print the version\n"
 	"\n"
 	"Signals to `serve`: SIGHUP re-reads the policy (a bad one is rejected and the old\n"
@@ -234,6 +237,8 @@ int main(int argc, char **argv)
 		return trust_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "sign") == 0)
 		return sign_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "ipxe") == 0)
+		return ipxe_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("bootward %s\n", BOOTWARD_VERSION);
 		return 0;

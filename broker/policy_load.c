@@ -51,7 +51,8 @@ out:
 
 /* Every kickstart template the policy names must be a readable file of at
  * most POLICY_MAX_SIZE bytes holding only known variables; its errors are
- * reported as TEMPLATE:LINE:COLUMN. */
+ * reported as TEMPLATE:LINE:COLUMN.  A kernel command line (append) follows
+ * the same rules. */
 static int check_templates(const struct policy *p, const char *policy_name, bool to_log)
 {
 	int rc = 0;
@@ -69,6 +70,9 @@ static int check_templates(const struct policy *p, const char *policy_name, bool
 		else if (template_check(t, len, &err) < 0)
 			snprintf(msg, sizeof msg, "%s:%u:%u: %s (kickstart %s)", k->template_path, err.line,
 				 err.column, err.message, k->name);
+		else if (template_check(k->append, strlen(k->append), &err) < 0)
+			snprintf(msg, sizeof msg, "%s: kickstart %s: append, column %u: %s", policy_name, k->name,
+				 err.column, err.message);
 		else
 			msg[0] = '\0';
 		free(t);

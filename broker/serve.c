@@ -6,6 +6,7 @@
  */
 #include "broker/broker.h"
 #include "broker/keys.h"
+#include "broker/kickstart.h"
 #include "common/ipc.h"
 #include "common/log.h"
 #include "common/net.h"
@@ -14,6 +15,8 @@
 
 #include <arpa/inet.h>
 #include <cap-ng.h>
+#include <ifaddrs.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,6 +24,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +92,9 @@ struct broker {
 	uint64_t key_second;    /* the second key_ops counts in */
 	uint32_t key_ops;       /* operations performed in that second */
 	uint64_t key_refused;   /* refused by the rate limit since the last log record */
+	/* Kickstarts: signing and token keys, templates; NULL when none are served. */
+	struct ks_service *ks;
+	struct ks_used *ks_used; /* one-time tokens seen, kept across reloads */
 };
 
 static enum worker_kind role_owner(uint32_t role)
@@ -381,6 +388,25 @@ static int load_tls(const struct broker *b, const struct policy *p, struct tls_k
 	return 0;
 }
 
+/* Kickstarts: what the policy's kickstart statements need from STATE/trust. */
+static int load_kickstarts(const struct broker *b, const struct policy *p, struct ks_service **ks, bool to_log)
+{
+	char dir[PATH_MAX], err[1024];
+	int none;
+
+	snprintf(dir, sizeof dir, "%s/trust", b->opt->state_dir);
+	*ks = ks_open(dir, p, &none, err, sizeof err);
+	if (*ks || none)
+		return 0;
+	if (to_log)
+		log_rec(LOG_LEVEL_ERR, "event=kickstart-keys error=\"%s\"", err);
+	else
+		fprintf(stderr, "bootward serve: kickstarts: %s\n"
+			"bootward serve: signed kickstarts need the files `bootward trust init` makes in %s\n",
+			err, dir);
+	return -1;
+}
+
 /* A served root must exist before a worker can chroot into it. */
 static int prepare_root(const char *root, const char *what)
 {
@@ -549,7 +575,7 @@ static int send_sockets(int ipc, enum worker_kind kind, const struct sockset *ss
 			struct ipc_sockets m = { .role = first->role, .count = (uint32_t)k, .first_port = first->port };
 			for (size_t j = 0; j < k; j++)
 				fds[j] = ss->v[i + j].fd;
-			if (ipc_send(ipc, IPC_SOCKETS, &m, sizeof m, fds, k) < 0)
+			if (ipc_send(ipc, IPC_SOCKETS, &m, sizeof m, fds, k, 0) < 0)
 				return -1;
 		}
 		i += k;
@@ -562,11 +588,11 @@ static int worker_handover(struct broker *b, struct worker *w)
 	struct ipc_hello hello = { .version = IPC_VERSION, .kind = (uint32_t)w->kind };
 
 	worker_root(b, w->kind, hello.root, sizeof hello.root);
-	if (ipc_send(w->ipc, IPC_HELLO, &hello, sizeof hello, NULL, 0) < 0 ||
-	    ipc_send(w->ipc, IPC_POLICY, NULL, 0, &b->policy_memfd, 1) < 0 ||
+	if (ipc_send(w->ipc, IPC_HELLO, &hello, sizeof hello, NULL, 0, 0) < 0 ||
+	    ipc_send(w->ipc, IPC_POLICY, NULL, 0, &b->policy_memfd, 1, 0) < 0 ||
 	    send_sockets(w->ipc, w->kind, &b->socks) < 0 ||
-	    (w->kind == WORKER_HTTPSD && ipc_send(w->ipc, IPC_CERTS, NULL, 0, &b->chain_memfd, 1) < 0) ||
-	    ipc_send(w->ipc, IPC_START, NULL, 0, NULL, 0) < 0) {
+	    (w->kind == WORKER_HTTPSD && ipc_send(w->ipc, IPC_CERTS, NULL, 0, &b->chain_memfd, 1, 0) < 0) ||
+	    ipc_send(w->ipc, IPC_START, NULL, 0, NULL, 0, 0) < 0) {
 		log_rec(LOG_LEVEL_ERR, "event=handover worker=%s pid=%d error=\"%s\"", worker_name(w->kind),
 			(int)w->pid, strerror(errno));
 		return -1;
@@ -668,6 +694,87 @@ static void key_op(struct broker *b, struct worker *w, const uint8_t *payload)
 			(int)w->pid, strerror(errno));
 }
 
+/* The kernel's neighbour table, to find a client's MAC from its address. */
+static char *read_arp(size_t *len)
+{
+	static char buf[256 * 1024];
+	int fd = open("/proc/net/arp", O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+	ssize_t n;
+
+	if (fd >= 0) {
+		while (got < sizeof buf - 1 && (n = read(fd, buf + got, sizeof buf - 1 - got)) > 0)
+			got += (size_t)n;
+		close(fd);
+	}
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+}
+
+/* Whether addr (network order) is an address of one of this host's interfaces. */
+static bool local_address(uint32_t addr)
+{
+	struct ifaddrs *all, *i;
+	bool found = false;
+
+	if (getifaddrs(&all) < 0)
+		return false;
+	for (i = all; i && !found; i = i->ifa_next)
+		found = i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+			((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr == addr;
+	freeifaddrs(all);
+	return found;
+}
+
+/* A /ks/ request httpsd passed on: render and sign in here, send the body
+ * back in a sealed memfd.  Each request counts against key-ops-rate, as
+ * it may cost a signature. */
+static void ks_request(struct broker *b, struct worker *w, const uint8_t *payload)
+{
+	struct ipc_ks_req r;
+	struct ks_reply rep = { .status = 503 };
+	size_t arp_len = 0;
+	const char *arp = "";
+
+	memcpy(&r, payload, sizeof r);
+	key_rate_tick(b, mono_ms() / 1000);
+	if (w->kind != WORKER_HTTPSD) {
+		log_rec(LOG_LEVEL_WARN, "event=kickstart worker=%s pid=%d error=\"not allowed\"", worker_name(w->kind),
+			(int)w->pid);
+		return;
+	}
+	if (!local_address(r.local)) {
+		/* httpsd's accepted sockets are bound to our own addresses. */
+		log_rec(LOG_LEVEL_WARN, "event=kickstart worker=httpsd pid=%d error=\"request for an address not of this host\"",
+			(int)w->pid);
+		rep.status = 404;
+	} else if (b->key_ops >= b->policy.https.key_ops_rate) {
+		b->key_refused++;
+	} else {
+		b->key_ops++;
+		if (r.what == IPC_KS_SCRIPT)
+			arp = read_arp(&arp_len);
+		ks_answer(b->ks, &b->policy, b->ks_used, &r, (uint32_t)time(NULL), arp, arp_len, &rep);
+	}
+	struct ipc_ks_result res = { .id = r.id, .status = (uint32_t)rep.status };
+	int fd = -1;
+	if (rep.status == 200) {
+		fd = make_sealed_memfd("bootward-kickstart", (const char *)rep.body, rep.len);
+		if (fd < 0)
+			res.status = 500;
+	}
+	if (rep.body) {
+		sodium_memzero(rep.body, rep.len);
+		free(rep.body);
+	}
+	if (ipc_send(w->ipc, IPC_KS_RESULT, &res, sizeof res, &fd, fd >= 0, MSG_DONTWAIT) < 0 && errno != EAGAIN)
+		log_rec(LOG_LEVEL_WARN, "event=kickstart worker=%s pid=%d error=\"%s\"", worker_name(w->kind),
+			(int)w->pid, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 /* Relay what a worker says.  Anything malformed is logged and dropped; a
  * worker that keeps sending garbage is killed (and restarted like any other
  * death). */
@@ -706,6 +813,10 @@ static void worker_read(struct broker *b, struct worker *w)
 		memcpy(&h, buf, sizeof h);
 		if (h.type == IPC_KEY_OP) {
 			key_op(b, w, buf + sizeof h);
+			continue;
+		}
+		if (h.type == IPC_KS_REQ) {
+			ks_request(b, w, buf + sizeof h);
 			continue;
 		}
 		char text[IPC_LOG_MAX + 1];
@@ -781,18 +892,24 @@ static void reload(struct broker *b)
 	}
 	int memfd = make_sealed_memfd("bootward-policy", text, len);
 	struct tls_key *key = NULL;
+	struct ks_service *ks = NULL;
 	int chain_memfd = -1;
 	if (memfd < 0 || check_binaries(b, &np, true) < 0 || prepare_dirs(b, &np) < 0 ||
-	    load_tls(b, &np, &key, &chain_memfd, true) < 0 || sockset_open(&ns, &np, &b->socks) < 0) {
+	    load_tls(b, &np, &key, &chain_memfd, true) < 0 || load_kickstarts(b, &np, &ks, true) < 0 ||
+	    sockset_open(&ns, &np, &b->socks) < 0) {
 		log_rec(LOG_LEVEL_ERR, "event=reload outcome=rejected note=\"the previous policy keeps serving\"");
 		if (memfd >= 0)
 			close(memfd);
 		if (chain_memfd >= 0)
 			close(chain_memfd);
 		keys_free(key);
+		ks_close(ks);
 		free(text);
 		return;
 	}
+	/* Templates and signing keys are read again too. */
+	ks_close(b->ks);
+	b->ks = ks;
 	/* Certificates and key are read again too: SIGHUP after replacing them. */
 	keys_free(b->key);
 	b->key = key;
@@ -1012,8 +1129,13 @@ int serve_main(const struct serve_options *o)
 	log_to_local(true, "broker");
 	b.policy_memfd = make_sealed_memfd("bootward-policy", b.policy_text, b.policy_len);
 	b.chain_memfd = -1;
-	if (load_tls(&b, &b.policy, &b.key, &b.chain_memfd, false) < 0)
+	if (load_tls(&b, &b.policy, &b.key, &b.chain_memfd, false) < 0 ||
+	    load_kickstarts(&b, &b.policy, &b.ks, false) < 0)
 		return 1;
+	if (!(b.ks_used = ks_used_new((uint32_t)time(NULL)))) {
+		fprintf(stderr, "bootward serve: out of memory\n");
+		return 1;
+	}
 	if (b.policy_memfd < 0 || prepare_dirs(&b, &b.policy) < 0 ||
 	    sockset_open(&b.socks, &b.policy, NULL) < 0) {
 		fprintf(stderr, "bootward serve: cannot start (see the errors above)\n");

@@ -1025,6 +1025,192 @@ static int cmd_show(int argc, char **argv)
 	return ok ? 0 : 1;
 }
 
+/* ---- bootward ipxe embed -------------------------------------------------- */
+
+static const char ipxe_usage[] =
+	"usage: bootward ipxe embed [--state DIR] [--out DIR] [--server HOST[:PORT]]\n"
+	"\n"
+	"  embed  write what building an iPXE that trusts only this server's CA needs:\n"
+	"         OUT/embed.ipxe (the script built in with EMBED=: DHCP, then the\n"
+	"         host's boot script from https://HOST/ks/boot.ipxe), OUT/ca.crt (for\n"
+	"         TRUST=) and OUT/config/local/general.h (HTTPS and image trust on),\n"
+	"         and print the make command to run in an iPXE source tree.\n"
+	"    --state DIR     state directory (default: " DEFAULT_STATE ")\n"
+	"    --out DIR       where to write (default: bootward-ipxe); created if missing\n"
+	"    --server HOST[:PORT]\n"
+	"                    the name iPXE uses to reach the server (default: the first\n"
+	"                    name in server.crt); it must be one of server.crt's names\n";
+
+static int write_text(const char *prog, const char *dir, const char *name, const char *text)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (!(f = fopen(path, "w")) || fputs(text, f) == EOF || fclose(f) == EOF) {
+		fprintf(stderr, "%s: cannot write %s: %s\n", prog, path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* HOST[:PORT] as a URL authority, checked against the certificate's names. */
+static int server_authority(const char *prog, const char *arg, const struct names *crt, char *out, size_t cap)
+{
+	char host[NAME_MAX_LEN + 1], canon[NAME_MAX_LEN + 8];
+	const char *colon = strrchr(arg, ':');
+	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+	long port = 443;
+
+	if (colon) {
+		char *end;
+		port = strtol(colon + 1, &end, 10);
+		if (!colon[1] || *end || port < 1 || port > 65535) {
+			fprintf(stderr, "%s: --server %s: the port must be a number from 1 to 65535\n", prog, arg);
+			return -1;
+		}
+	}
+	if (n == 0 || n > NAME_MAX_LEN) {
+		fprintf(stderr, "%s: --server %s: no host name\n", prog, arg);
+		return -1;
+	}
+	memcpy(host, arg, n);
+	host[n] = '\0';
+	if (name_canonical(host, canon, sizeof canon) < 0 || strchr(host, ':')) {
+		fprintf(stderr, "%s: --server %s: not an IPv4 address or DNS name\n", prog, arg);
+		return -1;
+	}
+	size_t i = 0;
+	while (i < crt->n && strcmp(crt->v[i], canon) != 0)
+		i++;
+	if (i == crt->n) {
+		fprintf(stderr, "%s: %s is not a name in server.crt (", prog, host);
+		names_print(stderr, crt);
+		fprintf(stderr, "); iPXE would refuse the connection.  Add it with "
+			"`bootward trust init --rotate --name ...`\n");
+		return -1;
+	}
+	if (port == 443)
+		snprintf(out, cap, "%s", strchr(canon, ':') + 1);
+	else
+		snprintf(out, cap, "%s:%ld", strchr(canon, ':') + 1, port);
+	return 0;
+}
+
+static int cmd_ipxe_embed(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "server", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct trust t = {
+		.prog = "bootward ipxe embed", .dirfd = -1,
+		.ca = { .base = "ca" }, .server = { .base = "server" }, .codesign = { .base = "codesign" },
+	};
+	const char *state = DEFAULT_STATE, *out = "bootward-ipxe", *server = NULL;
+	char authority[NAME_MAX_LEN + 16], path[4096], text[2048];
+	struct names crt;
+	int c, rc = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:o:S:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': state = optarg; break;
+		case 'o': out = optarg; break;
+		case 'S': server = optarg; break;
+		case 'h': fputs(ipxe_usage, stdout); return 0;
+		default: fputs(ipxe_usage, stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", t.prog, argv[optind]);
+		return 2;
+	}
+	if (trust_open(&t, state, false) < 0)
+		goto done;
+	trust_inspect(&t);
+	if (t.ca.crt_st != ST_OK || t.server.crt_st != ST_OK) {
+		fprintf(stderr, "%s: %s/%s: %s; run `bootward trust init` first\n", t.prog, t.dir,
+			t.ca.crt_st != ST_OK ? "ca.crt" : "server.crt",
+			t.ca.crt_st != ST_OK ? (t.ca.crt_why[0] ? t.ca.crt_why : "missing")
+					     : (t.server.crt_why[0] ? t.server.crt_why : "missing"));
+		goto done;
+	}
+	cert_names(t.server.crt, &crt);
+	if (!crt.n) {
+		fprintf(stderr, "%s: server.crt holds no names\n", t.prog);
+		goto done;
+	}
+	if (server_authority(t.prog, server ? server : strchr(crt.v[0], ':') + 1, &crt, authority,
+			     sizeof authority) < 0)
+		goto done;
+	snprintf(path, sizeof path, "%s/config/local", out);
+	for (char *sl = path + strlen(out); sl; sl = strchr(sl + 1, '/')) {
+		*sl = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+			fprintf(stderr, "%s: cannot create %s: %s\n", t.prog, path, strerror(errno));
+			goto done;
+		}
+		*sl = '/';
+	}
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "%s: cannot create %s: %s\n", t.prog, path, strerror(errno));
+		goto done;
+	}
+	snprintf(text, sizeof text,
+		 "#!ipxe\n"
+		 "# Built into iPXE with EMBED=: get an address, then run the boot script\n"
+		 "# bootward makes for this host.  The HTTPS connection is verified against\n"
+		 "# the CA built in with TRUST=, and the script verifies every image it\n"
+		 "# boots.  A host bootward has no script for boots from its next device.\n"
+		 "dhcp || goto failed\n"
+		 "chain https://%s/ks/boot.ipxe || goto failed\n"
+		 ":failed\n"
+		 "echo bootward: no boot script for this host; trying the next boot device\n"
+		 "exit 1\n",
+		 authority);
+	if (write_text(t.prog, out, "embed.ipxe", text) < 0 ||
+	    write_text(t.prog, out, "config/local/general.h",
+		       "/* bootward: HTTPS downloads and image signatures (imgtrust, imgverify).\n"
+		       " * Copy into the iPXE tree's src/config/local/. */\n"
+		       "#define DOWNLOAD_PROTO_HTTPS\n"
+		       "#define IMAGE_TRUST_CMD\n") < 0)
+		goto done;
+	snprintf(path, sizeof path, "%s/ca.crt", out);
+	FILE *f = fopen(path, "w");
+	if (!f || !PEM_write_X509(f, t.ca.crt) || fclose(f) == EOF) {
+		fprintf(stderr, "%s: cannot write %s: %s\n", t.prog, path, f ? "PEM write failed" : strerror(errno));
+		goto done;
+	}
+	printf("wrote %s/embed.ipxe (chains to https://%s/ks/boot.ipxe), %s/ca.crt and\n"
+	       "%s/config/local/general.h.  In an iPXE source tree:\n\n"
+	       "  cp %s/config/local/general.h src/config/local/general.h\n"
+	       "  make -C src bin/undionly.kpxe bin/ipxe.lkrn bin-x86_64-efi/ipxe.efi \\\n"
+	       "      EMBED=%s/embed.ipxe TRUST=%s/ca.crt\n\n"
+	       "TRUST= makes this CA the only one iPXE trusts.  Sign what the boot scripts\n"
+	       "load with `bootward sign FILE...`.\n",
+	       out, authority, out, out, out, out, out);
+	rc = 0;
+done:
+	trust_close(&t);
+	return rc;
+}
+
+int ipxe_main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "embed") == 0)
+		return cmd_ipxe_embed(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(ipxe_usage, stdout);
+		return 0;
+	}
+	fputs(ipxe_usage, stderr);
+	return 2;
+}
+
 int trust_main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "init") == 0)

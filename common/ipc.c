@@ -3,12 +3,13 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 int ipc_send(int sock, uint16_t type, const void *payload, size_t len,
-	     const int *fds, size_t nfds)
+	     const int *fds, size_t nfds, int flags)
 {
 	struct ipc_hdr hdr = { .type = type, .flags = 0, .len = (uint32_t)len };
 	struct iovec iov[2] = {
@@ -37,7 +38,7 @@ int ipc_send(int sock, uint16_t type, const void *payload, size_t len,
 	}
 	ssize_t n;
 	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL | flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
@@ -48,7 +49,7 @@ int ipc_send(int sock, uint16_t type, const void *payload, size_t len,
 	return 0;
 }
 
-ssize_t ipc_recv(int sock, void *buf, int *fds, size_t *nfds)
+ssize_t ipc_recv(int sock, void *buf, int *fds, size_t *nfds, int flags)
 {
 	size_t cap = fds ? *nfds : 0;
 	union {
@@ -65,7 +66,7 @@ ssize_t ipc_recv(int sock, void *buf, int *fds, size_t *nfds)
 	if (nfds)
 		*nfds = 0;
 	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
@@ -131,6 +132,63 @@ static int check_key_op(const uint8_t *p, size_t len, const char **why)
 	return 0;
 }
 
+/* A NUL-padded field: NUL-terminated, nothing but NULs after the end, and
+ * every byte before it accepted by ok().  Returns its length or -1. */
+static long padded_text(const char *f, size_t cap, bool (*ok)(unsigned char))
+{
+	size_t n = strnlen(f, cap);
+
+	if (n == cap)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!ok((unsigned char)f[i]))
+			return -1;
+	for (size_t i = n; i < cap; i++)
+		if (f[i])
+			return -1;
+	return (long)n;
+}
+
+static bool alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static bool token_char(unsigned char c)
+{
+	return alnum(c) || c == '-' || c == '_';
+}
+
+static bool host_char(unsigned char c)
+{
+	return alnum(c) || c == '-' || c == '.' || c == ':' || c == '[' || c == ']';
+}
+
+static int check_ks_req(const uint8_t *p, size_t len, const char **why)
+{
+	struct ipc_ks_req r;
+
+	if (len != sizeof r) {
+		*why = "kickstart request of bad length";
+		return -1;
+	}
+	memcpy(&r, p, sizeof r);
+	if (r.what < IPC_KS_SCRIPT || r.what > IPC_KS_WHAT_MAX || (r.flags & ~(IPC_KS_TLS | IPC_KS_HEAD))) {
+		*why = "kickstart request of unknown kind";
+		return -1;
+	}
+	long t = padded_text(r.token, sizeof r.token, token_char);
+	if (t < 0 || (t == 0) != (r.what == IPC_KS_SCRIPT)) {
+		*why = "kickstart request with a bad token field";
+		return -1;
+	}
+	if (padded_text(r.host, sizeof r.host, host_char) < 0) {
+		*why = "kickstart request with a bad host field";
+		return -1;
+	}
+	return 0;
+}
+
 int ipc_check(const void *msg, size_t size, int from_worker, const char **why)
 {
 	struct ipc_hdr h;
@@ -154,6 +212,8 @@ int ipc_check(const void *msg, size_t size, int from_worker, const char **why)
 			return check_log(payload, h.len, why);
 		if (h.type == IPC_KEY_OP)
 			return check_key_op(payload, h.len, why);
+		if (h.type == IPC_KS_REQ)
+			return check_ks_req(payload, h.len, why);
 		*why = "unknown message type from worker";
 		return -1;
 	}
@@ -174,6 +234,16 @@ int ipc_check(const void *msg, size_t size, int from_worker, const char **why)
 		if (r.len == h.len - sizeof r && r.len <= IPC_KEY_DATA_MAX && r.ok <= 1 && (r.ok || !r.len))
 			return 0;
 		*why = "key result with bad length or status";
+		return -1;
+	}
+	case IPC_KS_RESULT: {
+		struct ipc_ks_result r;
+		if (h.len != sizeof r)
+			break;
+		memcpy(&r, payload, sizeof r);
+		if (r.status == 200 || r.status == 404 || r.status == 500 || r.status == 503)
+			return 0;
+		*why = "kickstart result with unknown status";
 		return -1;
 	}
 	case IPC_POLICY:

@@ -28,9 +28,12 @@ enum ipc_type {
 	IPC_CERTS = 5,    /* httpsd, before IPC_START: no payload; one fd, a sealed memfd
 			     holding the TLS certificate chain (PEM, leaf first, root last) */
 	IPC_KEY_RESULT = 6, /* httpsd, any time: struct ipc_key_result + `len` bytes */
+	IPC_KS_RESULT = 7,  /* httpsd, any time: struct ipc_ks_result; with status 200 one
+			       fd, a sealed memfd holding the body */
 	/* worker -> broker */
 	IPC_LOG = 16,     /* uint8_t level, then text (printable ASCII, no newline) */
 	IPC_KEY_OP = 17,  /* httpsd: struct ipc_key_op + `len` bytes; answered by IPC_KEY_RESULT */
+	IPC_KS_REQ = 18,  /* httpsd: struct ipc_ks_req; answered by IPC_KS_RESULT */
 };
 
 enum ipc_socket_role {
@@ -84,15 +87,53 @@ struct ipc_key_result {
 	uint32_t len;
 };
 
-/* Send one message with optional fds.  Returns 0 or -1 (errno set). */
+/* A request under /ks/ that httpsd cannot answer itself: a host's boot
+ * script or its kickstart.  The broker identifies the host, checks the
+ * token, renders and signs (see broker/kickstart.h). */
+enum ipc_ks_what {
+	IPC_KS_SCRIPT = 1,      /* /ks/boot.ipxe: the requesting host's iPXE boot script */
+	IPC_KS_CFG = 2,         /* /ks/TOKEN/ks.cfg */
+	IPC_KS_CFG_SIG = 3,     /* /ks/TOKEN/ks.cfg.sig (CMS, for imgverify) */
+	IPC_KS_CFG_MINISIG = 4, /* /ks/TOKEN/ks.cfg.minisig */
+	IPC_KS_CPIO = 5,        /* /ks/TOKEN/ks.cpio: newc archive holding /ks.cfg */
+	IPC_KS_CPIO_SIG = 6,    /* /ks/TOKEN/ks.cpio.sig */
+	IPC_KS_CPIO_MINISIG = 7,/* /ks/TOKEN/ks.cpio.minisig */
+	IPC_KS_WHAT_MAX = 7,
+};
+
+#define IPC_KS_TLS 1u        /* flags: the request came over TLS */
+#define IPC_KS_HEAD 2u       /* flags: HEAD, which uses no one-time token */
+#define IPC_KS_TOKEN_MAX 64  /* NUL-padded URL-safe base64; empty for IPC_KS_SCRIPT */
+#define IPC_KS_HOST_MAX 256  /* NUL-padded Host header: letters, digits, . - : [ ] */
+#define IPC_KS_BODY_MAX (4u << 20) /* largest body the broker sends */
+
+struct ipc_ks_req {
+	uint32_t id;       /* chosen by httpsd, echoed in the result */
+	uint32_t peer;     /* the client's IPv4 address, network order */
+	uint32_t local;    /* the address it connected to, network order */
+	uint16_t port;     /* the port it connected to */
+	uint8_t what;      /* enum ipc_ks_what */
+	uint8_t flags;     /* IPC_KS_TLS, IPC_KS_HEAD */
+	char token[IPC_KS_TOKEN_MAX];
+	char host[IPC_KS_HOST_MAX];
+};
+
+struct ipc_ks_result {
+	uint32_t id;
+	uint32_t status;   /* 200 (one fd attached), 404, 500 or 503 */
+};
+
+/* Send one message with optional fds; flags are sendmsg()'s (MSG_DONTWAIT).
+ * Returns 0 or -1 (errno set). */
 int ipc_send(int sock, uint16_t type, const void *payload, size_t len,
-	     const int *fds, size_t nfds);
+	     const int *fds, size_t nfds, int flags);
 
 /* Receive one message into buf (IPC_MSG_MAX bytes).  Received fds are stored in
  * fds (up to *nfds; excess or unexpected fds are closed) and *nfds set to the
- * count.  Returns the total message size, 0 on orderly close, -1 on error.
+ * count; flags are recvmsg()'s (MSG_DONTWAIT).  Returns the total message
+ * size, 0 on orderly close, -1 on error.
  * Nothing is validated here: call ipc_check(). */
-ssize_t ipc_recv(int sock, void *buf, int *fds, size_t *nfds);
+ssize_t ipc_recv(int sock, void *buf, int *fds, size_t *nfds, int flags);
 
 /* Validate a received message: size matches the header, flags zero, type known
  * for the direction (from_worker), payload of the exact size for its type,

@@ -72,7 +72,7 @@ void log_rec(enum log_level level, const char *fmt, ...)
 			rec[i] = '?';
 	if (log_ipc_fd >= 0) {
 		rec[0] = (uint8_t)level;
-		if (ipc_send(log_ipc_fd, IPC_LOG, rec, len + 1, NULL, 0) == 0)
+		if (ipc_send(log_ipc_fd, IPC_LOG, rec, len + 1, NULL, 0, 0) == 0)
 			return;
 	}
 	log_emit(level, log_source, (int)getpid(), (char *)rec + 1);

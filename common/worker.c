@@ -74,7 +74,7 @@ void worker_receive_handover(enum worker_kind kind, struct worker_handover *h)
 
 	for (;;) {
 		size_t nfds = IPC_FDS_MAX;
-		ssize_t n = ipc_recv(IPC_FD, buf, fds, &nfds);
+		ssize_t n = ipc_recv(IPC_FD, buf, fds, &nfds, 0);
 		const char *why;
 		struct ipc_hdr hdr;
 

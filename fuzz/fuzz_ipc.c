@@ -42,6 +42,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(&r, data + sizeof h, sizeof r);
 			if (r.len > IPC_KEY_DATA_MAX || sizeof r + r.len != h.len || r.ok > 1 || (!r.ok && r.len))
 				abort();
+		} else if (from_worker && h.type == IPC_KS_REQ) {
+			/* The broker uses token and host as C strings in URLs
+			 * and in iPXE script lines. */
+			struct ipc_ks_req r;
+			if (h.len != sizeof r)
+				abort();
+			memcpy(&r, data + sizeof h, sizeof r);
+			if (!memchr(r.token, 0, sizeof r.token) || !memchr(r.host, 0, sizeof r.host) ||
+			    r.what < IPC_KS_SCRIPT || r.what > IPC_KS_WHAT_MAX ||
+			    (!r.token[0]) != (r.what == IPC_KS_SCRIPT))
+				abort();
+			for (const char *c = r.host; *c; c++)
+				if (*c <= ' ' || *c > '~' || *c == '/' || *c == '"' || *c == '\\' || *c == '$')
+					abort();
+			for (const char *c = r.token; *c; c++)
+				if (*c <= ' ' || *c > '~' || *c == '/' || *c == '$' || *c == '.')
+					abort();
+		} else if (!from_worker && h.type == IPC_KS_RESULT) {
+			struct ipc_ks_result r;
+			if (h.len != sizeof r)
+				abort();
+			memcpy(&r, data + sizeof h, sizeof r);
+			if (r.status != 200 && r.status != 404 && r.status != 500 && r.status != 503)
+				abort();
 		} else if (from_worker) {
 			/* The broker copies the text into a buffer of IPC_LOG_MAX + 1. */
 			if (h.type != IPC_LOG || h.len < 2 || h.len - 1 > IPC_LOG_MAX)

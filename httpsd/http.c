@@ -1049,6 +1049,8 @@ size_t http_build_head(char *buf, size_t cap, const struct http_response *r)
 	}
 	if (r->accept_ranges)
 		put_str(&w, "Accept-Ranges: bytes\r\n");
+	if (r->no_store)
+		put_str(&w, "Cache-Control: no-store\r\n");
 	if (r->has_content_range) {
 		put_str(&w, "Content-Range: bytes ");
 		if (r->status == 206) {

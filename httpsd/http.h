@@ -223,6 +223,7 @@ struct http_response {
 	const char *location;          /* NULL: no Location (redirects) */
 	uint64_t content_length;       /* not sent with 304 */
 	bool accept_ranges;            /* Accept-Ranges: bytes */
+	bool no_store;                 /* Cache-Control: no-store (per-host, secret bodies) */
 	bool has_content_range;        /* 206: bytes start-end/size; 416: bytes *\/size */
 	uint64_t range_start, range_end, range_size;
 	bool allow;                    /* 405: Allow: GET, HEAD */

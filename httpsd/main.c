@@ -57,7 +57,7 @@
 enum { EV_IPC = 0, EV_LISTEN = 1, EV_CONN = 2 };
 #define EV(kind, n) (((uint64_t)(kind) << 32) | (uint32_t)(n))
 
-enum conn_state { C_HANDSHAKE, C_READ, C_WRITE, C_LINGER };
+enum conn_state { C_HANDSHAKE, C_READ, C_BROKER, C_WRITE, C_LINGER }; /* C_BROKER: awaiting a /ks/ answer */
 
 struct conn {
 	int fd;
@@ -74,6 +74,7 @@ struct conn {
 	bool pk_pending, pk_ready, pk_ok;
 	uint16_t pk_len;
 	uint8_t *pk_out;
+	uint8_t ks_what;               /* enum ipc_ks_what of the request the broker answers */
 	/* request */
 	uint8_t in[IN_CAP];
 	size_t in_len;
@@ -189,7 +190,17 @@ static void log_request(const struct conn *c, uint64_t now)
 	if (!H.h->access_log && !log_limit_pass(&H.lim_error, now))
 		return;
 	if (parsed || r->target.len) {
-		log_quote(target, sizeof target, (const char *)c->in + r->target.off, r->target.len);
+		const char *t = (const char *)c->in + r->target.off;
+		const char *tok_end = r->target.len > 4 && !memcmp(t, "/ks/", 4) ? memchr(t + 4, '/', r->target.len - 4) : NULL;
+		if (tok_end) {
+			/* A kickstart token is a credential: not in the log. */
+			char redacted[160];
+			int k = snprintf(redacted, sizeof redacted, "/ks/*%.*s", (int)(r->target.len - (size_t)(tok_end - t)),
+					 tok_end);
+			log_quote(target, sizeof target, redacted, k < (int)sizeof redacted ? (size_t)k : sizeof redacted - 1);
+		} else {
+			log_quote(target, sizeof target, t, r->target.len);
+		}
 		log_quote(method, sizeof method, (const char *)c->in + r->method_tok.off, r->method_tok.len);
 	} else {
 		snprintf(target, sizeof target, "-");
@@ -498,6 +509,126 @@ static bool respond_cpio(struct conn *c, const struct http_path *path)
 	return true;
 }
 
+/* ---- /ks/: boot scripts and kickstarts, answered by the broker ------------ */
+
+static const struct {
+	const char *name;
+	uint8_t what;
+	const char *type;
+} ks_files[] = {
+	{ "ks.cfg", IPC_KS_CFG, "text/plain; charset=utf-8" },
+	{ "ks.cfg.sig", IPC_KS_CFG_SIG, "application/pkcs7-signature" },
+	{ "ks.cfg.minisig", IPC_KS_CFG_MINISIG, "text/plain; charset=utf-8" },
+	{ "ks.cpio", IPC_KS_CPIO, "application/x-cpio" },
+	{ "ks.cpio.sig", IPC_KS_CPIO_SIG, "application/pkcs7-signature" },
+	{ "ks.cpio.minisig", IPC_KS_CPIO_MINISIG, "text/plain; charset=utf-8" },
+};
+
+/* "ks/boot.ipxe" or "ks/TOKEN/FILE": what to ask the broker, with the
+ * token copied to token[IPC_KS_TOKEN_MAX]; 0 when it is neither. */
+static uint8_t ks_parse(const struct http_path *path, char *token)
+{
+	const char *p = path->path + 3, *slash;
+	size_t n = path->len > 3 ? path->len - 3 : 0;
+
+	if (path->len < 3 || path->trailing_slash)
+		return 0;
+	if (n == strlen("boot.ipxe") && !memcmp(p, "boot.ipxe", n))
+		return IPC_KS_SCRIPT;
+	if (!(slash = memchr(p, '/', n)) || slash == p || (size_t)(slash - p) >= IPC_KS_TOKEN_MAX)
+		return 0;
+	for (const char *t = p; t < slash; t++)
+		if (!((*t >= 'A' && *t <= 'Z') || (*t >= 'a' && *t <= 'z') || (*t >= '0' && *t <= '9') ||
+		      *t == '-' || *t == '_'))
+			return 0;
+	size_t tl = (size_t)(slash - p), fl = n - tl - 1;
+	for (size_t i = 0; i < sizeof ks_files / sizeof ks_files[0]; i++)
+		if (fl == strlen(ks_files[i].name) && !memcmp(slash + 1, ks_files[i].name, fl)) {
+			memcpy(token, p, tl);
+			return ks_files[i].what;
+		}
+	return 0;
+}
+
+/* The Host header, when it is a plain host[:port] (it is written into the
+ * boot script's URLs); else "" and the broker uses the address. */
+static void ks_host(const struct conn *c, char *out)
+{
+	const struct http_request *r = &c->parser.req;
+	const char *h = (const char *)c->in + r->host.off;
+
+	if (!r->has_host || r->host.len == 0 || r->host.len >= IPC_KS_HOST_MAX)
+		return;
+	for (size_t i = 0; i < r->host.len; i++)
+		if (!((h[i] >= 'A' && h[i] <= 'Z') || (h[i] >= 'a' && h[i] <= 'z') || (h[i] >= '0' && h[i] <= '9') ||
+		      h[i] == '-' || h[i] == '.' || h[i] == ':' || h[i] == '[' || h[i] == ']'))
+			return;
+	memcpy(out, h, r->host.len);
+}
+
+static void ks_request(struct conn *c, const struct http_path *path)
+{
+	struct ipc_ks_req q = { .id = c->id, .peer = c->peer.s_addr };
+	struct sockaddr_in local;
+	socklen_t sl = sizeof local;
+
+	q.what = ks_parse(path, q.token);
+	if (!q.what) {
+		respond_error(c, 404, 0);
+		return;
+	}
+	if (getsockname(c->fd, (struct sockaddr *)&local, &sl) < 0 || local.sin_family != AF_INET) {
+		respond_error(c, 500, 0);
+		return;
+	}
+	q.local = local.sin_addr.s_addr;
+	q.port = ntohs(local.sin_port);
+	q.flags = (uint8_t)((c->ssl ? IPC_KS_TLS : 0) | (c->parser.req.method == HTTP_METHOD_HEAD ? IPC_KS_HEAD : 0));
+	ks_host(c, q.host);
+	/* Never wait for the broker: when its queue is full, say so. */
+	if (ipc_send(IPC_FD, IPC_KS_REQ, &q, sizeof q, NULL, 0, MSG_DONTWAIT) < 0) {
+		respond_error(c, 503, 0);
+		return;
+	}
+	c->ks_what = q.what;
+	c->state = C_BROKER;
+	set_events(c, 0);
+}
+
+/* The broker's answer: the body arrives in a sealed memfd. */
+static void ks_result(struct conn *c, const struct ipc_ks_result *r, int fd, uint64_t now)
+{
+	struct stat st;
+	const char *type = "text/plain; charset=utf-8";
+
+	c->state = C_WRITE;
+	if (r->status != 200 || fd < 0) {
+		respond_error(c, r->status == 200 ? 500 : (int)r->status, 0);
+		return;
+	}
+	response_reset(c);
+	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > IPC_KS_BODY_MAX ||
+	    !(c->body = malloc((size_t)st.st_size)) || pread(fd, c->body, (size_t)st.st_size, 0) != st.st_size) {
+		respond_error(c, 500, 0);
+		return;
+	}
+	for (size_t i = 0; i < sizeof ks_files / sizeof ks_files[0]; i++)
+		if (ks_files[i].what == c->ks_what)
+			type = ks_files[i].type;
+	c->body_len = (size_t)st.st_size;
+	struct http_response resp = {
+		.date = time(NULL), .status = 200, .content_type = type, .content_length = c->body_len,
+		.keep_alive = c->keep_alive, .no_store = true,
+	};
+	c->status = 200;
+	c->out_len = http_build_head((char *)c->out, OUT_CAP, &resp);
+	if (!c->out_len)
+		respond_error(c, 500, 0);
+	else if (c->parser.req.method == HTTP_METHOD_HEAD)
+		c->body_len = 0;
+	c->deadline = now + H.h->idle_timeout_ms;
+}
+
 static void respond(struct conn *c, uint64_t now)
 {
 	const struct http_request *r = &c->parser.req;
@@ -514,6 +645,10 @@ static void respond(struct conn *c, uint64_t now)
 	int bad = http_target_to_path(c->in + r->target.off, r->target.len, &path);
 	if (bad) {
 		respond_error(c, bad, 0);
+		return;
+	}
+	if ((path.len == 2 || (path.len > 2 && path.path[2] == '/')) && !memcmp(path.path, "ks", 2)) {
+		ks_request(c, &path);
 		return;
 	}
 	int fd = open(path.len ? path.path : ".", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -778,6 +913,8 @@ static void conn_step(struct conn *c, uint64_t now)
 			c->deadline = now + H.h->idle_timeout_ms;
 			continue;
 		}
+		case C_BROKER:
+			return; /* ipc_readable() moves it on */
 		case C_WRITE:
 			if (!send_some(c, now))
 				return;
@@ -853,27 +990,45 @@ static void ipc_readable(uint64_t now)
 	uint8_t buf[IPC_MSG_MAX];
 
 	for (int i = 0; i < 256; i++) {
-		ssize_t n = recv(IPC_FD, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC);
+		int fds[1];
+		size_t nfds = 1;
+		ssize_t n = ipc_recv(IPC_FD, buf, fds, &nfds, MSG_DONTWAIT);
 		const char *why;
 		struct ipc_hdr h;
-		struct ipc_key_result r;
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
-		if (n <= 0)
+		if (n == 0)
 			exit(0); /* the broker went away */
-		if ((size_t)n > sizeof buf || ipc_check(buf, (size_t)n, 0, &why) < 0) {
+		if (n < 0)
+			fatal("message from broker");
+		int fd = nfds ? fds[0] : -1;
+		if (ipc_check(buf, (size_t)n, 0, &why) < 0) {
 			errno = EPROTO;
 			fatal("message from broker");
 		}
 		memcpy(&h, buf, sizeof h);
+		if (h.type == IPC_KS_RESULT) {
+			struct ipc_ks_result r;
+			memcpy(&r, buf + sizeof h, sizeof r);
+			struct conn *c = H.by_fd[r.id & (FD_MAX - 1)];
+			if (c && c->id == r.id && c->state == C_BROKER) {
+				ks_result(c, &r, fd, now);
+				conn_step(c, now);
+			}
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
 		if (h.type != IPC_KEY_RESULT) {
 			errno = EPROTO;
 			fatal("unexpected message from broker");
 		}
+		struct ipc_key_result r;
 		memcpy(&r, buf + sizeof h, sizeof r);
-		int fd = (int)(r.id & (FD_MAX - 1));
-		struct conn *c = H.by_fd[fd];
+		struct conn *c = H.by_fd[r.id & (FD_MAX - 1)];
 		if (!c || c->id != r.id || !c->pk_pending)
 			continue; /* that connection has gone */
 		if (!c->pk_out && !(c->pk_out = malloc(IPC_KEY_DATA_MAX))) {

@@ -1381,6 +1381,25 @@ static bool has_dot_component(const char *s, size_t len)
 	return false;
 }
 
+/* What is wrong with v as the path part of a URL on this server, or NULL. */
+static const char *url_path_problem(const struct token *v)
+{
+	const char *query = memchr(v->text, '?', v->len);
+
+	if (v->len == 0 || v->text[0] != '/')
+		return "must be an absolute URL path (starting with '/')";
+	for (size_t i = 0; i < v->len; i++) {
+		unsigned char c = (unsigned char)v->text[i];
+
+		if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\')
+			return "must be printable ASCII without spaces, '\"' or '\\' "
+			       "(write other characters %-encoded)";
+	}
+	if (has_dot_component(v->text, query ? (size_t)(query - v->text) : v->len))
+		return "must not contain \".\" or \"..\" components";
+	return NULL;
+}
+
 /* What a client boots: min is the protocol.  A TFTP file name is relative
  * to the TFTP root; an HTTP(S) path is the absolute path part of a URL. */
 static int store_boot(struct parser *ps, struct stmt *st, const struct setting *s,
@@ -1404,26 +1423,51 @@ static int store_boot(struct parser *ps, struct stmt *st, const struct setting *
 		if (why)
 			return path_error(ps, s, v, why);
 	} else {
-		const char *query = memchr(v->text, '?', v->len);
-
-		if (v->len == 0 || v->text[0] != '/')
-			return path_error(ps, s, v, "must be an absolute URL path (starting with '/')");
-		for (size_t i = 0; i < v->len; i++) {
-			unsigned char c = (unsigned char)v->text[i];
-
-			if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\')
-				return path_error(ps, s, v,
-						  "must be printable ASCII without spaces, '\"' or '\\' "
-						  "(write other characters %-encoded)");
-		}
-		if (has_dot_component(v->text, query ? (size_t)(query - v->text) : v->len))
-			return path_error(ps, s, v, "must not contain \".\" or \"..\" components");
+		why = url_path_problem(v);
+		if (why)
+			return path_error(ps, s, v, why);
 		memcpy(path, v->text, v->len + 1);
 	}
 	if (check_variables(ps, s, v) < 0)
 		return -1;
 	b->proto = proto;
 	memcpy(b->path, path, strlen(path) + 1);
+	return 0;
+}
+
+/* A file a generated boot script fetches from this server (kernel,
+ * initrd): an absolute URL path without a query or variables, outside the
+ * /ks/ paths that serve kickstarts. */
+static int store_url_path(struct parser *ps, struct stmt *st, const struct setting *s,
+			  const struct token *v)
+{
+	const char *why = url_path_problem(v);
+
+	if (why)
+		return path_error(ps, s, v, why);
+	if (memchr(v->text, '?', v->len) || memchr(v->text, '$', v->len) || memchr(v->text, '%', v->len))
+		return path_error(ps, s, v, "must name a file plainly (no '?', '$' or '%')");
+	if (v->text[v->len - 1] == '/')
+		return path_error(ps, s, v, "must name a file (no trailing '/')");
+	if (strncmp(v->text, "/ks/", 4) == 0)
+		return path_error(ps, s, v, "must not be under /ks/, where bootward serves kickstarts");
+	if (v->len > POLICY_PATH_MAX - 1 - 4)
+		return path_error(ps, s, v, "is too long");
+	memcpy(value_dst(st, s), v->text, v->len + 1);
+	return 0;
+}
+
+/* A kernel command line: printable ASCII; its ${...} variables are
+ * checked by the broker with the template's rules. */
+static int store_cmdline(struct parser *ps, struct stmt *st, const struct setting *s,
+			 const struct token *v)
+{
+	if (v->len > POLICY_APPEND_MAX - 1)
+		return value_error(ps, s, v, "is too long (at most %d bytes)", POLICY_APPEND_MAX - 1);
+	for (size_t i = 0; i < v->len; i++)
+		if ((unsigned char)v->text[i] < ' ' || (unsigned char)v->text[i] > '~')
+			return value_error(ps, s, v, "must be printable ASCII on one line");
+	memcpy(value_dst(st, s), v->text, v->len + 1);
 	return 0;
 }
 
@@ -2326,15 +2370,22 @@ static void class_finish(struct parser *ps, struct stmt *st)
 	ps->class_at[d->n_classes++] = st->name_at;
 }
 
-/* kickstart NAME template PATH [lifetime D] [one-time on|off] */
+/* kickstart NAME template PATH [kernel URLPATH [initrd URLPATH] [append TEXT]]
+ *           [lifetime D] [one-time on|off] */
 
-enum { KS_TEMPLATE, KS_LIFETIME, KS_ONE_TIME };
+enum { KS_TEMPLATE, KS_KERNEL, KS_INITRD, KS_APPEND, KS_LIFETIME, KS_ONE_TIME };
 
 #define KS_FIELD(f, type) FIELD(struct policy_kickstart, f, type)
 
 static const struct setting kickstart_settings[] = {
 	[KS_TEMPLATE] = SETTING("template", "an absolute path, e.g. \"/etc/bootward/ks/centos7.ks\"",
 				store_abs_path, 0, 0, KS_FIELD(template_path, char *), 0),
+	[KS_KERNEL] = SETTING("kernel", "a URL path on this server, e.g. \"/centos7/vmlinuz\"", store_url_path, 0,
+			      0, KS_FIELD(kernel, char *), 0),
+	[KS_INITRD] = SETTING("initrd", "a URL path on this server, e.g. \"/centos7/initrd.img\"", store_url_path,
+			      0, 0, KS_FIELD(initrd, char *), 0),
+	[KS_APPEND] = SETTING("append", "a kernel command line, e.g. \"inst.ks=file:/ks.cfg\"", store_cmdline, 0,
+			      0, KS_FIELD(append, char *), 0),
 	[KS_LIFETIME] = SETTING("lifetime", "a duration, e.g. 2h", store_seconds, 60, 7 * DAY_S,
 				KS_FIELD(lifetime_s, uint32_t), 0),
 	[KS_ONE_TIME] = SETTING("one-time", "on or off", store_switch, 0, 0, KS_FIELD(one_time, bool), 0),
@@ -2366,6 +2417,11 @@ static void kickstart_finish(struct parser *ps, struct stmt *st)
 	if (!given(st, KS_TEMPLATE)) {
 		error_at(ps, st->name_at, "kickstart %s needs a template (e.g. template \"/etc/bootward/ks/%s.ks\")",
 			 k->name, k->name);
+		return;
+	}
+	if (!given(st, KS_KERNEL) && given_any(st, KS_INITRD, KS_APPEND)) {
+		error_at(ps, st->value_at[given(st, KS_INITRD) ? KS_INITRD : KS_APPEND],
+			 "initrd and append belong to a kernel (e.g. kernel \"/%s/vmlinuz\")", k->name);
 		return;
 	}
 	if (st->failed || k != &p->kickstarts[p->n_kickstarts])

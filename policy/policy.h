@@ -136,12 +136,16 @@ struct policy_https {
 /* ---- kickstarts ---- */
 
 #define POLICY_MAX_KICKSTARTS 32
+#define POLICY_APPEND_MAX 512
 
 /* A kickstart template hosts name with `kickstart NAME`; the broker
  * renders it per host (see broker/template.h). */
 struct policy_kickstart {
 	char name[POLICY_NAME_MAX];
 	char template_path[POLICY_PATH_MAX]; /* absolute path of the template */
+	char kernel[POLICY_PATH_MAX];        /* URL path of the installer's kernel; "": no boot script */
+	char initrd[POLICY_PATH_MAX];        /* URL path of its initrd; "": none */
+	char append[POLICY_APPEND_MAX];      /* kernel command line, with template variables */
 	uint32_t lifetime_s;                 /* how long a host's token stays valid */
 	bool one_time;                       /* a token works once */
 };

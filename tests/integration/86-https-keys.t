@@ -61,61 +61,6 @@ check "a ../ request for the key gets no key (HTTP $code)" \
     test "$code" != 200 -a -z "$(grep -s 'PRIVATE KEY' "$WORK/leak")"
 
 # ---- b. the key's numbers are never in httpsd's memory --------------------------
-cat > "$WORK/memscan.py" <<'EOF'
-# memscan.py KEYFILE PID...: search each process's readable memory for the
-# RSA key's d, p, q (and, as a control for httpsd, the public modulus n),
-# as big-endian bytes (as in DER) and as little-endian bytes (how BoringSSL's
-# BIGNUMs store them: 64-bit words, least significant first), and for two
-# lines of the key file's PEM text.
-import re, subprocess, sys
-text = subprocess.run(["openssl", "rsa", "-in", sys.argv[1], "-noout", "-text"],
-                      check=True, capture_output=True, text=True).stdout
-nums, cur = {}, None
-for line in text.splitlines():
-    m = re.match(r"^(modulus|privateExponent|prime1|prime2):\s*$", line)
-    if m:
-        cur = m.group(1); nums[cur] = ""; continue
-    if cur and re.match(r"^\s+[0-9a-f:]+$", line):
-        nums[cur] += line.strip().replace(":", ""); continue
-    cur = None
-names = {"privateExponent": "d", "prime1": "p", "prime2": "q", "modulus": "n"}
-needles = {}
-for k, short in names.items():
-    b = bytes.fromhex(nums[k]).lstrip(b"\0")
-    assert len(b) >= 100, (k, len(b))
-    needles[short + "-be"] = b
-    needles[short + "-le"] = b[::-1]
-pem = [l for l in open(sys.argv[1]).read().splitlines() if l and not l.startswith("-----")]
-needles["pem-a"] = pem[len(pem) // 3].encode()
-needles["pem-b"] = pem[2 * len(pem) // 3].encode()
-longest = max(len(v) for v in needles.values())
-CHUNK = 8 << 20
-for pid in sys.argv[2:]:
-    hits = dict.fromkeys(needles, 0)
-    scanned = 0
-    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
-        for line in maps:
-            f = line.split()
-            lo, hi = (int(x, 16) for x in f[0].split("-"))
-            if f[1][0] != "r" or (len(f) > 5 and f[5] in ("[vvar]", "[vsyscall]")):
-                continue
-            tail, off = b"", lo
-            while off < hi:
-                try:
-                    mem.seek(off)
-                    data = mem.read(min(CHUNK, hi - off))
-                except OSError:
-                    break
-                if not data:
-                    break
-                buf = tail + data
-                for k, v in needles.items():
-                    hits[k] += buf.count(v)
-                scanned += len(data)
-                tail = buf[-(longest - 1):]
-                off += len(data)
-    print(f"pid={pid} scanned={scanned} " + " ".join(f"{k}={v}" for k, v in sorted(hits.items())))
-EOF
 
 fails=0; codes=
 for i in $(seq 1 50); do
@@ -130,15 +75,15 @@ done
 check "50 TLS handshakes (1.3, 1.2 ECDHE, 1.2 RSA key exchange) all succeed ($fails failed:$codes)" test "$fails" = 0
 check "the broker performed their key operations (no key-op errors logged)" test -z "$(grep 'event=key-op' "$LOG")"
 check "httpsd is still the same process" test "$(httpsd_pid)" = "$hpid"
-scan=$(timeout 40 "$SCAPY_PY" "$WORK/memscan.py" "$KEY" "$BROKER_PID" "$hpid")
+scan=$(timeout 40 "$SCAPY_PY" "$(dirname "$0")/memscan.py" --rsa "$KEY" "$BROKER_PID" "$hpid")
 diag "$scan"
 bline=$(echo "$scan" | grep "^pid=$BROKER_PID ")
 hline=$(echo "$scan" | grep "^pid=$hpid ")
 # hits LINE REGEX: the sum of the counts of the needles matching REGEX.
 hits() { echo "$1" | tr ' ' '\n' | awk -F= -v re="$2" '$1 ~ re { s += $2 } END { print s + 0 }'; }
-dpq_hits() { hits "$1" '^[dpq]-(le|be)$'; }
-secret_hits() { hits "$1" '^([dpq]-(le|be)|pem-[ab])$'; }
-n_hits() { hits "$1" '^n-(le|be)$'; }
+dpq_hits() { hits "$1" '^server[.][dpq]-(le|be)$'; }
+secret_hits() { hits "$1" '^server[.]([dpq]-(le|be)|pem-[ab])$'; }
+n_hits() { hits "$1" '^server[.]n-(le|be)$'; }
 check "the scanner read both processes" test -n "$bline" -a -n "$hline"
 check "control: the scanner finds d, p or q in the broker, which holds the key ($(dpq_hits "$bline") hits)" \
     test "$(dpq_hits "$bline")" -gt 0 2>/dev/null
@@ -146,8 +91,8 @@ check "control: the scanner finds the public modulus in httpsd's memory ($(n_hit
     test "$(n_hits "$hline")" -gt 0 2>/dev/null
 check "httpsd's memory holds none of d, p, q (either byte order) nor the key's PEM text ($(secret_hits "$hline") hits)" \
     test "$(secret_hits "$hline")" = 0
-check "the broker keeps the key parsed, not its PEM text (cleansed after loading: $(hits "$bline" '^pem-') hits)" \
-    test "$(hits "$bline" '^pem-')" = 0
+check "the broker keeps the key parsed, not its PEM text (cleansed after loading: $(hits "$bline" '^server[.]pem-') hits)" \
+    test "$(hits "$bline" '^server[.]pem-')" = 0
 check "httpsd runs as uid 61103 ($(hfield Uid))" test "$(hfield Uid)" = 61103
 check "httpsd runs as gid 61103 ($(hfield Gid))" test "$(hfield Gid)" = 61103
 check "httpsd: CapEff 0 ($(hfield CapEff))" test "$(hfield CapEff)" = 0000000000000000

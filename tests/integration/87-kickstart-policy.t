@@ -39,4 +39,11 @@ pol "host web01 mac 00:0c:29:f6:07:ca kickstart rhel9" "kickstart c template \"$
 run; rc=$?
 check "a host naming an undefined kickstart is rejected (rc=$rc): $(cat "$WORK/out")" \
     grep -q 'p.policy:3:44: host web01 names kickstart rhel9, which is not defined' "$WORK/out"
+pol "kickstart c template \"$KS/centos7.ks\" kernel \"/c/vmlinuz\" append \"ks=\${ks_url} ip=\${ipaddr}\""
+run; rc=$?
+check "an unknown variable in append is rejected (rc=$rc): $(cat "$WORK/out")" \
+    grep -q "^$WORK/p.policy: kickstart c: append, column 17: unknown variable \${ipaddr} " "$WORK/out"
+pol "kickstart c template \"$KS/centos7.ks\" kernel \"/c/vmlinuz\" append \"ks=\${ks_url} ip=\$\${net0/ip}\""
+run; check "append with \${ks_url} and an iPXE setting written \$\${net0/ip} is accepted (rc=$?)" grep -q ': ok$' "$WORK/out"
+
 finish

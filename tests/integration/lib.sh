@@ -40,7 +40,7 @@ cleanup() {
     stop_broker
     ip netns del "$SNS" 2>/dev/null
     ip netns del "$CNS" 2>/dev/null
-    if [ "$_tap_failed" != 0 ] && [ -f "$LOG" ]; then
+    if { [ "$_tap_failed" != 0 ] || [ -n "${BW_KEEP_LOG:-}" ]; } && [ -f "$LOG" ]; then
         diag "broker log:"; tail -n 60 "$LOG" | diag "$(cat)"
     fi
     rm -rf "$WORK"

@@ -855,6 +855,20 @@ static void test_build_200(void **state)
 			assert_int_equal((unsigned char)buf[k], 0x5a);
 	}
 	assert_int_equal(http_build_head(buf, n, &r), n);
+
+	/* per-host bodies are never cached */
+	struct http_response ks = { .status = 200, .date = 784111777, .content_type = "text/plain",
+				    .content_length = 5, .no_store = true };
+	const char *want_ks = "HTTP/1.1 200 OK\r\n"
+			      "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+			      "Server: bootward\r\n"
+			      "Content-Type: text/plain\r\n"
+			      "Content-Length: 5\r\n"
+			      "Cache-Control: no-store\r\n"
+			      "Connection: close\r\n\r\n";
+	n = http_build_head(buf, sizeof buf, &ks);
+	assert_int_equal(n, strlen(want_ks));
+	assert_memory_equal(buf, want_ks, n);
 }
 
 static void test_build_206_304(void **state)

@@ -46,10 +46,10 @@ static void test_send_recv_roundtrip(void **state)
 	uint8_t buf[IPC_MSG_MAX];
 	const char *why = NULL;
 
-	assert_int_equal(ipc_send(pair[0], IPC_HELLO, &hello, sizeof hello, NULL, 0), 0);
+	assert_int_equal(ipc_send(pair[0], IPC_HELLO, &hello, sizeof hello, NULL, 0, 0), 0);
 	size_t nfds = 4;
 	int fds[4];
-	ssize_t n = ipc_recv(pair[1], buf, fds, &nfds);
+	ssize_t n = ipc_recv(pair[1], buf, fds, &nfds, 0);
 	assert_int_equal(n, sizeof(struct ipc_hdr) + sizeof hello);
 	assert_int_equal(nfds, 0);
 	assert_int_equal(ipc_check(buf, (size_t)n, 0, &why), 0);
@@ -67,10 +67,10 @@ static void test_fd_passing(void **state)
 	assert_int_equal(pipe(p), 0);
 	struct ipc_sockets m = { .role = IPC_SOCK_TFTP_POOL, .count = 2, .first_port = 4096 };
 	int send_fds[2] = { p[0], p[1] };
-	assert_int_equal(ipc_send(pair[0], IPC_SOCKETS, &m, sizeof m, send_fds, 2), 0);
+	assert_int_equal(ipc_send(pair[0], IPC_SOCKETS, &m, sizeof m, send_fds, 2, 0), 0);
 	int fds[4];
 	size_t nfds = 4;
-	ssize_t n = ipc_recv(pair[1], buf, fds, &nfds);
+	ssize_t n = ipc_recv(pair[1], buf, fds, &nfds, 0);
 	assert_true(n > 0);
 	assert_int_equal(nfds, 2);
 	/* The received fds are new descriptors for the same pipe, close-on-exec. */
@@ -92,12 +92,12 @@ static void test_excess_fds_are_closed(void **state)
 	uint8_t buf[IPC_MSG_MAX];
 	assert_int_equal(pipe2(p, O_NONBLOCK), 0); /* a leaked writer shows as EAGAIN, not a hang */
 	int send_fds[2] = { p[0], p[1] };
-	assert_int_equal(ipc_send(pair[0], IPC_START, NULL, 0, send_fds, 2), 0);
+	assert_int_equal(ipc_send(pair[0], IPC_START, NULL, 0, send_fds, 2, 0), 0);
 	close(p[0]);
 	close(p[1]);
 	int fds[1];
 	size_t nfds = 1;
-	ssize_t n = ipc_recv(pair[1], buf, fds, &nfds);
+	ssize_t n = ipc_recv(pair[1], buf, fds, &nfds, 0);
 	assert_int_equal(n, sizeof(struct ipc_hdr));
 	assert_int_equal(nfds, 1);
 	/* fds[0] is the read end; ipc_recv closed the write end it had no room
@@ -111,9 +111,9 @@ static void test_oversized_payload_refused(void **state)
 {
 	(void)state;
 	static uint8_t big[IPC_MSG_MAX];
-	assert_int_equal(ipc_send(pair[0], IPC_LOG, big, IPC_PAYLOAD_MAX + 1, NULL, 0), -1);
+	assert_int_equal(ipc_send(pair[0], IPC_LOG, big, IPC_PAYLOAD_MAX + 1, NULL, 0, 0), -1);
 	int many[IPC_FDS_MAX + 1] = { 0 };
-	assert_int_equal(ipc_send(pair[0], IPC_START, NULL, 0, many, IPC_FDS_MAX + 1), -1);
+	assert_int_equal(ipc_send(pair[0], IPC_START, NULL, 0, many, IPC_FDS_MAX + 1, 0), -1);
 }
 
 static void test_check_worker_log(void **state)

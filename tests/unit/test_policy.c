@@ -246,6 +246,9 @@ static void test_site_example(void **state)
 	assert_memory_equal(d->hosts[0].mac, "\x00\x0c\x29\xf6\x07\xca", 6);
 	assert_int_equal(d->hosts[0].address.s_addr, addr("10.33.1.20"));
 	assert_string_equal(d->hosts[0].kickstart, "centos7");
+	assert_int_equal(pol.n_kickstarts, 1);
+	assert_string_equal(pol.kickstarts[0].kernel, "/centos7/images/pxeboot/vmlinuz");
+	assert_true(pol.kickstarts[0].one_time);
 	assert_int_equal(d->hosts[0].boot.proto, POLICY_BOOT_NONE);
 	assert_string_equal(d->hosts[1].name, "db01");
 	assert_int_equal(d->hosts[1].boot.proto, POLICY_BOOT_TFTP);
@@ -257,7 +260,7 @@ static void test_site_example(void **state)
 	assert_string_equal(d->classes[0].name, "ipxe");
 	assert_string_equal(d->classes[0].user_class, "iPXE");
 	assert_int_equal(d->classes[0].boot.proto, POLICY_BOOT_HTTPS);
-	assert_string_equal(d->classes[0].boot.path, "/boot/${class}.ipxe");
+	assert_string_equal(d->classes[0].boot.path, "/ks/boot.ipxe");
 	assert_string_equal(d->classes[1].vendor_class, "HTTPClient");
 	assert_int_equal(d->classes[1].boot.proto, POLICY_BOOT_HTTP);
 	assert_int_equal(d->classes[3].n_arch, 2);
@@ -1538,6 +1541,25 @@ static void test_kickstarts(void **state)
 	assert_false(pol.kickstarts[0].one_time);
 	assert_int_equal(pol.kickstarts[1].lifetime_s, 7200);
 	assert_true(pol.kickstarts[1].one_time);
+	assert_string_equal(pol.kickstarts[0].kernel, "");
+
+	assert_parses("kickstart c7 {\n template \"/ks/c7.ks\"\n kernel \"/c7/vmlinuz\"\n"
+		      " initrd \"/c7/initrd.img\"\n append \"inst.ks=${ks_url} ip=dhcp\"\n}\n");
+	assert_string_equal(pol.kickstarts[0].kernel, "/c7/vmlinuz");
+	assert_string_equal(pol.kickstarts[0].initrd, "/c7/initrd.img");
+	assert_string_equal(pol.kickstarts[0].append, "inst.ks=${ks_url} ip=dhcp");
+	assert_one_error("kickstart c template \"/a.ks\" kernel \"vmlinuz\"\n", 1, 37,
+			 "kernel \"vmlinuz\" must be an absolute URL path (starting with '/')");
+	assert_one_error("kickstart c template \"/a.ks\" kernel \"/a/../vmlinuz\"\n", 1, 37,
+			 "kernel \"/a/../vmlinuz\" must not contain \".\" or \"..\" components");
+	assert_one_error("kickstart c template \"/a.ks\" kernel \"/k?x=1\"\n", 1, 37,
+			 "kernel \"/k?x=1\" must name a file plainly (no '?', '$' or '%')");
+	assert_one_error("kickstart c template \"/a.ks\" kernel \"/ks/vmlinuz\"\n", 1, 37,
+			 "kernel \"/ks/vmlinuz\" must not be under /ks/, where bootward serves kickstarts");
+	assert_one_error("kickstart c template \"/a.ks\" initrd \"/i.img\"\n", 1, 37,
+			 "initrd and append belong to a kernel (e.g. kernel \"/c/vmlinuz\")");
+	assert_one_error("kickstart c template \"/a.ks\" kernel \"/k\" append \"caf\xc3\xa9\"\n", 1, 49,
+			 "append \"caf\\xc3\\xa9\" must be printable ASCII on one line");
 
 	assert_one_error("kickstart centos7\n", 1, 11,
 			 "kickstart centos7 needs a template (e.g. template \"/etc/bootward/ks/centos7.ks\")");
