@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/ipc.h"
 #include "httpsd/http.h"
 
 #define CANARY_LEN 64
@@ -54,6 +55,25 @@ static void check_path(const struct http_path *p, size_t tlen)
 			check((uint8_t)c >= 0x20 && c != 0x7f && c != '\\');
 		}
 	}
+}
+
+/* A path under ks/: the broker gets a known kind and, but for the boot
+ * script, a token of URL-safe base64 that fits its field. */
+static void check_ks(const struct http_path *p)
+{
+	char token[8] = "unset";
+	int what = http_ks_path(p, token, sizeof token);
+
+	check(what >= 0 && what <= IPC_KS_WHAT_MAX);
+	if (what == 0 || what == IPC_KS_SCRIPT) {
+		check(!strcmp(token, "unset"));
+		check(what == 0 || !strcmp(p->path, "ks/boot.ipxe"));
+		return;
+	}
+	size_t n = strnlen(token, sizeof token);
+	check(n > 0 && n < sizeof token && !strncmp(p->path, "ks/", 3) && !strncmp(p->path + 3, token, n));
+	check(strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == n);
+	check(p->path[3 + n] == '/' && !strncmp(p->path + 4 + n, "ks.c", 4));
 }
 
 static void check_range(const uint8_t *v, size_t n, uint64_t size)
@@ -186,6 +206,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(st == 0 || st == 400 || st == 403 || st == 414);
 		if (st == 0) {
 			check_path(&path, r->target.len);
+			check_ks(&path);
 			check(http_mime_type(path.path, path.len) != NULL);
 		}
 		if (r->has_range) {
@@ -203,6 +224,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(st == 0 || st == 400 || st == 403 || st == 414);
 	if (st == 0)
 		check_path(&path, vn);
+		check_ks(&path);
 	check_range(buf, vn, fsize);
 	check_date(buf, vn);
 	(void)http_inm_matches(buf, vn, "\"2a-10\"");

@@ -1,5 +1,6 @@
 /* http.c — HTTP/1.1 request parser and request-side decisions (see http.h). */
 #include "httpsd/http.h"
+#include "common/ipc.h"
 
 #include <string.h>
 
@@ -1105,4 +1106,40 @@ size_t http_build_error(char *buf, size_t cap, int status, time_t date, bool kee
 	struct writer w = { buf, cap, hl, true };
 	put_bytes(&w, body, bw.len);
 	return w.ok ? w.len : 0;
+}
+
+/* ---- /ks/ ------------------------------------------------------------------ */
+
+int http_ks_path(const struct http_path *path, char *token, size_t cap)
+{
+	static const struct {
+		const char *name;
+		int what;
+	} files[] = {
+		{ "ks.cfg", IPC_KS_CFG },   { "ks.cfg.sig", IPC_KS_CFG_SIG },   { "ks.cfg.minisig", IPC_KS_CFG_MINISIG },
+		{ "ks.cpio", IPC_KS_CPIO }, { "ks.cpio.sig", IPC_KS_CPIO_SIG }, { "ks.cpio.minisig", IPC_KS_CPIO_MINISIG },
+	};
+	const char *p = path->path + 3, *slash;
+	size_t n;
+
+	if (path->len < 4 || memcmp(path->path, "ks/", 3) != 0 || path->trailing_slash)
+		return 0;
+	n = path->len - 3;
+	if (n == strlen("boot.ipxe") && !memcmp(p, "boot.ipxe", n))
+		return IPC_KS_SCRIPT;
+	slash = memchr(p, '/', n);
+	if (!slash || slash == p || (size_t)(slash - p) >= cap)
+		return 0;
+	for (const char *t = p; t < slash; t++)
+		if (!((*t >= 'A' && *t <= 'Z') || (*t >= 'a' && *t <= 'z') || (*t >= '0' && *t <= '9') || *t == '-' ||
+		      *t == '_'))
+			return 0;
+	size_t tl = (size_t)(slash - p), fl = n - tl - 1;
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		if (fl == strlen(files[i].name) && !memcmp(slash + 1, files[i].name, fl)) {
+			memcpy(token, p, tl);
+			token[tl] = '\0';
+			return files[i].what;
+		}
+	return 0;
 }

@@ -135,6 +135,16 @@ struct http_path {
  * U+10FFFF, truncated sequences) is 400.  Returns 0 or the status code. */
 int http_target_to_path(const uint8_t *target, size_t n, struct http_path *out);
 
+/* ---- /ks/: boot scripts and kickstarts the broker answers --------------- */
+
+/* What a normalised path under ks/ asks for: "ks/boot.ipxe" gives
+ * IPC_KS_SCRIPT; "ks/TOKEN/NAME", with TOKEN of 1 to cap - 1 URL-safe
+ * base64 characters and NAME one of ks.cfg, ks.cfg.sig, ks.cfg.minisig,
+ * ks.cpio, ks.cpio.sig, ks.cpio.minisig, gives the matching enum
+ * ipc_ks_what (common/ipc.h) and copies TOKEN, NUL-terminated, to token.
+ * Anything else gives 0 and leaves token alone. */
+int http_ks_path(const struct http_path *path, char *token, size_t cap);
+
 /* ---- Range (RFC 9110 §14) --------------------------------------------- */
 
 enum http_range_result {

@@ -511,45 +511,6 @@ static bool respond_cpio(struct conn *c, const struct http_path *path)
 
 /* ---- /ks/: boot scripts and kickstarts, answered by the broker ------------ */
 
-static const struct {
-	const char *name;
-	uint8_t what;
-	const char *type;
-} ks_files[] = {
-	{ "ks.cfg", IPC_KS_CFG, "text/plain; charset=utf-8" },
-	{ "ks.cfg.sig", IPC_KS_CFG_SIG, "application/pkcs7-signature" },
-	{ "ks.cfg.minisig", IPC_KS_CFG_MINISIG, "text/plain; charset=utf-8" },
-	{ "ks.cpio", IPC_KS_CPIO, "application/x-cpio" },
-	{ "ks.cpio.sig", IPC_KS_CPIO_SIG, "application/pkcs7-signature" },
-	{ "ks.cpio.minisig", IPC_KS_CPIO_MINISIG, "text/plain; charset=utf-8" },
-};
-
-/* "ks/boot.ipxe" or "ks/TOKEN/FILE": what to ask the broker, with the
- * token copied to token[IPC_KS_TOKEN_MAX]; 0 when it is neither. */
-static uint8_t ks_parse(const struct http_path *path, char *token)
-{
-	const char *p = path->path + 3, *slash;
-	size_t n = path->len > 3 ? path->len - 3 : 0;
-
-	if (path->len < 3 || path->trailing_slash)
-		return 0;
-	if (n == strlen("boot.ipxe") && !memcmp(p, "boot.ipxe", n))
-		return IPC_KS_SCRIPT;
-	if (!(slash = memchr(p, '/', n)) || slash == p || (size_t)(slash - p) >= IPC_KS_TOKEN_MAX)
-		return 0;
-	for (const char *t = p; t < slash; t++)
-		if (!((*t >= 'A' && *t <= 'Z') || (*t >= 'a' && *t <= 'z') || (*t >= '0' && *t <= '9') ||
-		      *t == '-' || *t == '_'))
-			return 0;
-	size_t tl = (size_t)(slash - p), fl = n - tl - 1;
-	for (size_t i = 0; i < sizeof ks_files / sizeof ks_files[0]; i++)
-		if (fl == strlen(ks_files[i].name) && !memcmp(slash + 1, ks_files[i].name, fl)) {
-			memcpy(token, p, tl);
-			return ks_files[i].what;
-		}
-	return 0;
-}
-
 /* The Host header, when it is a plain host[:port] (it is written into the
  * boot script's URLs); else "" and the broker uses the address. */
 static void ks_host(const struct conn *c, char *out)
@@ -572,7 +533,7 @@ static void ks_request(struct conn *c, const struct http_path *path)
 	struct sockaddr_in local;
 	socklen_t sl = sizeof local;
 
-	q.what = ks_parse(path, q.token);
+	q.what = (uint8_t)http_ks_path(path, q.token, sizeof q.token);
 	if (!q.what) {
 		respond_error(c, 404, 0);
 		return;
@@ -599,7 +560,7 @@ static void ks_request(struct conn *c, const struct http_path *path)
 static void ks_result(struct conn *c, const struct ipc_ks_result *r, int fd, uint64_t now)
 {
 	struct stat st;
-	const char *type = "text/plain; charset=utf-8";
+	const char *type = "text/plain; charset=utf-8"; /* scripts, ks.cfg, .minisig */
 
 	c->state = C_WRITE;
 	if (r->status != 200 || fd < 0) {
@@ -612,9 +573,10 @@ static void ks_result(struct conn *c, const struct ipc_ks_result *r, int fd, uin
 		respond_error(c, 500, 0);
 		return;
 	}
-	for (size_t i = 0; i < sizeof ks_files / sizeof ks_files[0]; i++)
-		if (ks_files[i].what == c->ks_what)
-			type = ks_files[i].type;
+	if (c->ks_what == IPC_KS_CFG_SIG || c->ks_what == IPC_KS_CPIO_SIG)
+		type = "application/pkcs7-signature";
+	else if (c->ks_what == IPC_KS_CPIO)
+		type = "application/x-cpio";
 	c->body_len = (size_t)st.st_size;
 	struct http_response resp = {
 		.date = time(NULL), .status = 200, .content_type = type, .content_length = c->body_len,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/ipc.h"
 #include "httpsd/http.h"
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -823,6 +824,45 @@ static void test_mime(void **state)
 	assert_string_equal(mt("a.ipxe2"), bin);
 }
 
+/* ---- /ks/ paths --------------------------------------------------------------- */
+
+static int ks(const char *target, char *token, size_t cap)
+{
+	struct http_path p;
+	assert_int_equal(http_target_to_path((const uint8_t *)target, strlen(target), &p), 0);
+	return http_ks_path(&p, token, cap);
+}
+
+static void test_ks_path(void **state)
+{
+	(void)state;
+	char tok[64] = "unset";
+
+	assert_int_equal(ks("/ks/boot.ipxe", tok, sizeof tok), IPC_KS_SCRIPT);
+	assert_string_equal(tok, "unset");
+	assert_int_equal(ks("/ks/boot.ipxe?x=1", tok, sizeof tok), IPC_KS_SCRIPT);
+	assert_int_equal(ks("/ks/Ab-_9/ks.cfg", tok, sizeof tok), IPC_KS_CFG);
+	assert_string_equal(tok, "Ab-_9");
+	assert_int_equal(ks("/ks/t/ks.cfg.sig", tok, sizeof tok), IPC_KS_CFG_SIG);
+	assert_int_equal(ks("/ks/t/ks.cfg.minisig", tok, sizeof tok), IPC_KS_CFG_MINISIG);
+	assert_int_equal(ks("/ks/t/ks.cpio", tok, sizeof tok), IPC_KS_CPIO);
+	assert_int_equal(ks("/ks/t/ks.cpio.sig", tok, sizeof tok), IPC_KS_CPIO_SIG);
+	assert_int_equal(ks("//ks//t//ks.cpio.minisig", tok, sizeof tok), IPC_KS_CPIO_MINISIG);
+	strcpy(tok, "unset");
+	static const char *const no[] = {
+		"/ks", "/ks/", "/ks/boot.ipxe/", "/ks/boot.ipx", "/ks/t/ks.cfg/", "/ks/t/passwd", "/ks/t/ks.cfgx",
+		"/ks/t/u/ks.cfg", "/ks/t%21/ks.cfg", "/ks/t.x/ks.cfg", "/ks/ks.cfg", "/ksx/t/ks.cfg", "/KS/t/ks.cfg",
+		"/a/ks/t/ks.cfg",
+	};
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		assert_int_equal(ks(no[i], tok, sizeof tok), 0);
+	assert_string_equal(tok, "unset");
+	/* the token must fit: 4 characters and a NUL in 5 bytes, not 5 */
+	assert_int_equal(ks("/ks/abcd/ks.cfg", tok, 5), IPC_KS_CFG);
+	assert_string_equal(tok, "abcd");
+	assert_int_equal(ks("/ks/abcde/ks.cfg", tok, 5), 0);
+}
+
 /* ---- response heads ---------------------------------------------------------- */
 
 static void test_build_200(void **state)
@@ -1009,6 +1049,7 @@ int main(void)
 		cmocka_unit_test(test_date_format),
 		cmocka_unit_test(test_conditional),
 		cmocka_unit_test(test_mime),
+		cmocka_unit_test(test_ks_path),
 		cmocka_unit_test(test_build_200),
 		cmocka_unit_test(test_build_206_304),
 		cmocka_unit_test(test_build_refuses),
