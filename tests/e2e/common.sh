@@ -106,11 +106,11 @@ e2e_files() {
         { cat "$WORK/payload.log" >&2; bail "cannot build the boot payload (tests/e2e/payload)"; }
     cp -L /usr/lib/ipxe/ipxe.efi "$ROOT/ipxe.efi"
     cp "$PAYLOAD/vmlinuz" "$PAYLOAD/initrd.img" "$ROOT/"
-    mkdir -p "$ROOT/ks"
+    mkdir -p "$ROOT/kickstarts"
     # The kickstart reaches the installer as a second initrd: the server
-    # wraps ks/vm.ks as ks/vm.ks.cpio, a newc archive holding /ks.cfg.
+    # wraps kickstarts/vm.ks as kickstarts/vm.ks.cpio, a newc archive holding /ks.cfg.
     printf '# kickstart for the e2e guest\ntext\nrootpw --lock\nurl --url http://%s/debian\n%%post\necho %s-ks\n%%end\n' \
-        "$NET.1" "$MARK" > "$ROOT/ks/vm.ks"
+        "$NET.1" "$MARK" > "$ROOT/kickstarts/vm.ks"
     # initrd= names the images for the kernel's EFI stub (iPXE before 2021
     # cannot hand EFI kernels an initrd otherwise); BIOS ignores them.
     cat > "$ROOT/boot.ipxe" <<EOF
@@ -118,7 +118,7 @@ e2e_files() {
 echo bootward e2e: iPXE at \${net0/ip} runs its boot script
 kernel http://$NET.1/vmlinuz console=ttyS0 initrd=initrd.img initrd=vm.ks.cpio inst.ks=file:/ks.cfg bootward.mark=$MARK
 initrd http://$NET.1/initrd.img
-initrd http://$NET.1/ks/vm.ks.cpio
+initrd http://$NET.1/kickstarts/vm.ks.cpio
 boot
 EOF
     chmod -R a+rX "$ROOT"
@@ -195,7 +195,7 @@ e2e_checks() {
     check "the guest downloaded the initrd over HTTP" \
         grep -Eq "event=http client=$NET\.[0-9]+:[0-9]+ tls=off method=GET target=/initrd.img status=200 bytes=$(stat -c %s "$ROOT/initrd.img") " "$LOG"
     check "the guest downloaded its kickstart as a cpio archive" \
-        grep -Eq "event=http client=$NET\.[0-9]+:[0-9]+ tls=off method=GET target=/ks/vm.ks.cpio status=200 " "$LOG"
+        grep -Eq "event=http client=$NET\.[0-9]+:[0-9]+ tls=off method=GET target=/kickstarts/vm.ks.cpio status=200 " "$LOG"
     check "the kernel started /init from the initrd (marker on the serial console)" \
         console '^BOOTWARD-E2E-MARKER boot ok'
     check "the kernel command line is the boot script's" console "^cmdline: .*bootward.mark=$MARK"
