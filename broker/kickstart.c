@@ -265,7 +265,7 @@ struct buf {
 	bool full;
 };
 
-static void put(struct buf *b, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void put(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
 
