@@ -278,7 +278,8 @@ __attribute__((format(printf, 2, 3))) static void put(struct buf *b, const char 
 		b->len += (size_t)n;
 }
 
-/* One firmware's branch: kernel, initrd, kickstart, each verified. */
+/* One firmware's branch: kernel, initrd, kickstart, each verified unless
+ * the kickstart says verify off. */
 static void script_branch(struct buf *b, const struct ks_script_in *in, bool efi)
 {
 	const char *ks = efi ? "ks.cpio" : "ks.cfg";
@@ -286,12 +287,18 @@ static void script_branch(struct buf *b, const struct ks_script_in *in, bool efi
 	put(b, "kernel --name kernel %s%s%s%s", in->base, in->kernel, in->append[0] ? " " : "", in->append);
 	if (efi) /* the EFI stub loads its initrds by name */
 		put(b, "%s initrd=ks.cpio", in->initrd[0] ? " initrd=initrd" : "");
-	put(b, "\nimgverify kernel %s%s.sig\n", in->base, in->kernel);
-	if (in->initrd[0])
-		put(b, "initrd --name initrd %s%s\nimgverify initrd %s%s.sig\n", in->base, in->initrd, in->base,
-		    in->initrd);
+	put(b, "\n");
+	if (in->verify)
+		put(b, "imgverify kernel %s%s.sig\n", in->base, in->kernel);
+	if (in->initrd[0]) {
+		put(b, "initrd --name initrd %s%s\n", in->base, in->initrd);
+		if (in->verify)
+			put(b, "imgverify initrd %s%s.sig\n", in->base, in->initrd);
+	}
 	put(b, "initrd --name %s %s/ks/%s/%s%s\n", ks, in->base, in->token, ks, efi ? "" : " /ks.cfg");
-	put(b, "imgverify %s %s/ks/%s/%s.sig\nboot\n", ks, in->base, in->token, ks);
+	if (in->verify)
+		put(b, "imgverify %s %s/ks/%s/%s.sig\n", ks, in->base, in->token, ks);
+	put(b, "boot\n");
 }
 
 long ks_script(char *out, size_t cap, const struct ks_script_in *in)
@@ -306,11 +313,11 @@ long ks_script(char *out, size_t cap, const struct ks_script_in *in)
 	strftime(until, sizeof until, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&e, &tm));
 	put(&b, "#!ipxe\n"
 		"# bootward boot script for host %s (%s), kickstart %s.\n"
-		"# Its kickstart URLs work until %s%s.\n"
-		"# Every image must be signed by the CA this iPXE trusts.\n"
-		"imgtrust --permanent\n"
-		"iseq ${platform} efi && goto efi ||\n",
+		"# Its kickstart URLs work until %s%s.\n",
 	    in->host, in->mac, in->kickstart, until, in->one_time ? ", once" : "");
+	put(&b, in->verify ? "# Every image must be signed by the CA this iPXE trusts.\nimgtrust --permanent\n"
+			   : "# Images are not verified: the kickstart says verify off.\n");
+	put(&b, "iseq ${platform} efi && goto efi ||\n");
 	script_branch(&b, in, false);
 	put(&b, ":efi\n");
 	script_branch(&b, in, true);
@@ -504,6 +511,7 @@ static void reply_script(const struct ks_service *s, struct req_ctx *c, uint32_t
 	struct ks_script_in in = {
 		.base = c->base, .token = token, .kernel = k->kernel, .initrd = k->initrd, .append = append,
 		.host = h->name, .mac = c->mac, .kickstart = k->name, .expiry = t.expiry, .one_time = k->one_time,
+		.verify = k->verify,
 	};
 	size_t cap = 4096 + 4 * sizeof append;
 	char *body = malloc(cap);
@@ -517,8 +525,9 @@ static void reply_script(const struct ks_service *s, struct req_ctx *c, uint32_t
 	out->body = (uint8_t *)body;
 	out->len = (size_t)n;
 	log_rec(LOG_LEVEL_INFO, "event=kickstart client=%s what=boot.ipxe host=%s mac=%s token=%s status=200 "
-		"kickstart=%s expires_in_s=%u one_time=%s",
-		c->client, c->host, c->mac, c->nonce, k->name, k->lifetime_s, k->one_time ? "on" : "off");
+		"kickstart=%s expires_in_s=%u one_time=%s verify=%s",
+		c->client, c->host, c->mac, c->nonce, k->name, k->lifetime_s, k->one_time ? "on" : "off",
+		k->verify ? "on" : "off");
 }
 
 static void reply_kickstart(const struct ks_service *s, struct req_ctx *c, struct ks_used *used, uint32_t now,

@@ -73,10 +73,13 @@ struct ks_script_in {
 	const char *kickstart;
 	uint32_t expiry;
 	int one_time;
+	int verify; /* imgtrust --permanent and an imgverify per image */
 };
 
 /* The iPXE boot script: imgtrust --permanent, then kernel, initrd and
- * kickstart each fetched and verified against its .sig; the kickstart goes
+ * kickstart each fetched and verified against its .sig (without verify:
+ * no imgtrust and no imgverify, for an iPXE built without
+ * IMAGE_TRUST_CMD); the kickstart goes
  * in by name on BIOS (initrd ... /ks.cfg) and as ks.cpio on UEFI.
  * Returns the length written (out NUL-terminated), or -1 when it does not
  * fit in cap. */

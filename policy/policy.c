@@ -2371,9 +2371,9 @@ static void class_finish(struct parser *ps, struct stmt *st)
 }
 
 /* kickstart NAME template PATH [kernel URLPATH [initrd URLPATH] [append TEXT]]
- *           [lifetime D] [one-time on|off] */
+ *           [lifetime D] [one-time on|off] [verify on|off] */
 
-enum { KS_TEMPLATE, KS_KERNEL, KS_INITRD, KS_APPEND, KS_LIFETIME, KS_ONE_TIME };
+enum { KS_TEMPLATE, KS_KERNEL, KS_INITRD, KS_APPEND, KS_LIFETIME, KS_ONE_TIME, KS_VERIFY };
 
 #define KS_FIELD(f, type) FIELD(struct policy_kickstart, f, type)
 
@@ -2389,6 +2389,7 @@ static const struct setting kickstart_settings[] = {
 	[KS_LIFETIME] = SETTING("lifetime", "a duration, e.g. 2h", store_seconds, 60, 7 * DAY_S,
 				KS_FIELD(lifetime_s, uint32_t), 0),
 	[KS_ONE_TIME] = SETTING("one-time", "on or off", store_switch, 0, 0, KS_FIELD(one_time, bool), 0),
+	[KS_VERIFY] = SETTING("verify", "on or off", store_switch, 0, 0, KS_FIELD(verify, bool), 0),
 };
 
 static int kickstart_begin(struct parser *ps, struct stmt *st)
@@ -2406,6 +2407,7 @@ static int kickstart_begin(struct parser *ps, struct stmt *st)
 	if (named)
 		memcpy(k->name, ps->tok.text, ps->tok.len + 1);
 	k->lifetime_s = HOUR_S;
+	k->verify = true;
 	return 0;
 }
 
@@ -2419,9 +2421,10 @@ static void kickstart_finish(struct parser *ps, struct stmt *st)
 			 k->name, k->name);
 		return;
 	}
-	if (!given(st, KS_KERNEL) && given_any(st, KS_INITRD, KS_APPEND)) {
-		error_at(ps, st->value_at[given(st, KS_INITRD) ? KS_INITRD : KS_APPEND],
-			 "initrd and append belong to a kernel (e.g. kernel \"/%s/vmlinuz\")", k->name);
+	if (!given(st, KS_KERNEL) && (given_any(st, KS_INITRD, KS_APPEND) || given(st, KS_VERIFY))) {
+		int at = given(st, KS_INITRD) ? KS_INITRD : given(st, KS_APPEND) ? KS_APPEND : KS_VERIFY;
+		error_at(ps, st->value_at[at], "initrd, append and verify belong to a kernel (e.g. kernel \"/%s/vmlinuz\")",
+			 k->name);
 		return;
 	}
 	if (st->failed || k != &p->kickstarts[p->n_kickstarts])

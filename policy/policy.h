@@ -148,6 +148,7 @@ struct policy_kickstart {
 	char append[POLICY_APPEND_MAX];      /* kernel command line, with template variables */
 	uint32_t lifetime_s;                 /* how long a host's token stays valid */
 	bool one_time;                       /* a token works once */
+	bool verify;                         /* the boot script verifies every image (imgtrust, imgverify) */
 };
 
 struct policy {

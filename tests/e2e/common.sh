@@ -9,6 +9,16 @@
 # from httpsd, and boots them.  The initrd's /init prints a marker, the
 # kernel command line and /ks.cfg to the serial console, then powers off.
 #
+# The iPXE script is either a static file served over TFTP, or (e2e_serve
+# MODE ks|ks-arp) the boot script the broker generates for the guest's host
+# statement at /ks/boot.ipxe, whose kickstart URL carries a one-time token.
+# Debian's iPXE has neither HTTPS nor image verification (IMAGE_TRUST_CMD),
+# so with it that kickstart says verify off and everything is plain HTTP.
+# With E2E_VERIFY=on (UEFI only) the guest runs an iPXE that has both and
+# trusts only bootward's CA (see trusting-ipxe): it chains the script of
+# `bootward ipxe embed`, fetches everything over HTTPS and verifies every
+# image with imgverify.
+#
 # Used by tests/e2e/*.t and tests/integration/80-ovmf-proxy.t after
 # sourcing tests/integration/lib.sh.
 
@@ -25,6 +35,9 @@ DLOG=$WORK/dnsmasq.log
 MARK=bootward-e2e-$TID
 LIMIT=${BOOTWARD_E2E_LIMIT:-240} # seconds the guest may take, firmware to power-off
 qemu_pid= dnsmasq_pid=
+E2E_KS= E2E_UEFI=0 # E2E_KS: ks or ks-arp, the guest boots the broker's generated script
+E2E_VERIFY=${E2E_VERIFY:-off}
+if [ "$E2E_VERIFY" = on ]; then E2E_TLS='TLSv1\.[23]' E2E_URL=https://$NET.1; else E2E_TLS=off E2E_URL=http://$NET.1; fi
 
 stop_guest() {
     [ -n "$qemu_pid" ] || return 0
@@ -59,13 +72,23 @@ e2e_require() {
     [ -c /dev/net/tun ] || { echo "1..0 # SKIP no /dev/net/tun"; exit 0; }
 }
 
-# e2e_serve authoritative|proxy: the segment, the payload and the broker,
-# with DHCP in that mode, TFTP and plain HTTP.
+# e2e_serve authoritative|proxy [ks|ks-arp]: the segment, the payload and
+# the broker, with DHCP in that mode, TFTP and plain HTTP.  With ks, iPXE is
+# sent to the broker's generated boot script for host "vm" (the guest's MAC),
+# which has the fixed address $NET.50 (ks) or none, so that the broker finds
+# it by MAC in its neighbour table (ks-arp).
 e2e_serve() {
+    E2E_KS=${2:-}
     e2e_segment $([ "$1" = proxy ] && echo dnsmasq)
     e2e_files
     e2e_policy "$1"
-    make_test_pki
+    if [ -n "$E2E_KS" ]; then
+        "$BUILD/bootward" trust init --state "$STATE" --name "$NET.1" > "$WORK/trust.log" 2>&1 ||
+            { cat "$WORK/trust.log" >&2; bail "bootward trust init failed"; }
+        [ "$E2E_VERIFY" = on ] && e2e_verified_files
+    else
+        make_test_pki
+    fi
     start_broker
     if [ "$1" = proxy ]; then
         wait_log "dhcpd.*event=ready mode=proxy" 1 || bail "dhcpd did not start in proxy mode"
@@ -121,6 +144,32 @@ initrd http://$NET.1/initrd.img
 initrd http://$NET.1/kickstarts/vm.ks.cpio
 boot
 EOF
+    # The template of the generated kickstart (e2e_serve MODE ks).
+    cat > "$WORK/vm.ks" <<EOF
+# kickstart for \${hostname} mac=\${mac} ip=\${ip} server=\${server}
+# self=\${ks_url}
+text
+rootpw --lock
+url --url http://\${server}/debian
+%post
+echo $MARK-ks
+%end
+EOF
+    chmod -R a+rX "$ROOT"
+}
+
+# e2e_verified_files: signatures for the kernel and initrd, the embedded
+# script of `bootward ipxe embed` as menu.ipxe (which the iPXE below chains),
+# and as ipxe.efi an iPXE with HTTPS and image trust that trusts only the
+# CA made by bootward trust init.
+e2e_verified_files() {
+    "$BUILD/bootward" sign --state "$STATE" "$ROOT/vmlinuz" "$ROOT/initrd.img" > "$WORK/sign.log" 2>&1 ||
+        { cat "$WORK/sign.log" >&2; bail "bootward sign failed"; }
+    "$BUILD/bootward" ipxe embed --state "$STATE" --out "$WORK/kit" --server "$NET.1" > "$WORK/embed.log" 2>&1 ||
+        { cat "$WORK/embed.log" >&2; bail "bootward ipxe embed failed"; }
+    cp "$WORK/kit/embed.ipxe" "$ROOT/menu.ipxe"
+    "$E2E_DIR/trusting-ipxe" "$WORK/kit/ca.crt" "$ROOT/ipxe.efi" "$PAYLOAD" ||
+        bail "cannot get an iPXE with HTTPS and image trust (tests/e2e/trusting-ipxe)"
     chmod -R a+rX "$ROOT"
 }
 
@@ -137,7 +186,25 @@ e2e_policy() {
             echo "    lease 600s"
             echo "}"
         fi
-        echo 'class ipxe match user-class "iPXE" boot tftp "boot.ipxe"'
+        if [ -n "$E2E_KS" ]; then
+            if [ "$E2E_VERIFY" = on ]; then
+                # That iPXE's own script chains tftp://NEXT-SERVER/menu.ipxe.
+                echo 'class ipxe match user-class "iPXE" boot tftp "menu.ipxe"'
+            else
+                echo 'class ipxe match user-class "iPXE" boot http "/ks/boot.ipxe"'
+            fi
+            echo "host vm mac $MAC $([ "$E2E_KS" = ks ] && echo "address $NET.50") kickstart vm"
+            echo "kickstart vm {"
+            echo "    template \"$WORK/vm.ks\""
+            echo "    kernel \"/vmlinuz\""
+            echo "    initrd \"/initrd.img\""
+            echo "    append \"console=ttyS0 inst.ks=file:/ks.cfg bootward.mark=$MARK\""
+            echo "    one-time on"
+            echo "    verify $E2E_VERIFY"
+            echo "}"
+        else
+            echo 'class ipxe match user-class "iPXE" boot tftp "boot.ipxe"'
+        fi
         echo 'class uefi match arch 7 9 boot tftp "ipxe.efi"'
         echo 'class bios match arch 0 boot tftp "undionly.kpxe"'
         echo "tftp root \"$ROOT\""
@@ -152,7 +219,9 @@ e2e_policy() {
 # serial console shows PATTERN, or LIMIT passes.
 e2e_boot() {
     local fw=() t0 qout
+    E2E_UEFI=0
     if [ "$1" = uefi ]; then
+        E2E_UEFI=1
         [ -n "$OVMF_CODE" ] || bail "OVMF firmware not installed (ovmf)"
         cp "$OVMF_VARS" "$WORK/vars.fd"
         # No option ROM: the firmware's own PXE client boots.
@@ -188,17 +257,66 @@ console() { sed 's/\r//g' "$SERIAL" 2>/dev/null | grep -aEq -- "$1"; }
 
 # e2e_checks: the boot got as far as the installer, with the right kickstart.
 e2e_checks() {
-    check "the guest fetched its boot script over TFTP" \
-        grep -Eq "event=transfer client=$NET\.[0-9]+:[0-9]+ op=read file=boot\.ipxe .*outcome=\"ok\"" "$LOG"
-    check "the guest downloaded the kernel over HTTP from httpsd" \
-        grep -Eq "event=http client=$NET\.[0-9]+:[0-9]+ tls=off method=GET target=/vmlinuz status=200 bytes=$(stat -c %s "$ROOT/vmlinuz") " "$LOG"
-    check "the guest downloaded the initrd over HTTP" \
-        grep -Eq "event=http client=$NET\.[0-9]+:[0-9]+ tls=off method=GET target=/initrd.img status=200 bytes=$(stat -c %s "$ROOT/initrd.img") " "$LOG"
-    check "the guest downloaded its kickstart as a cpio archive" \
-        grep -Eq "event=http client=$NET\.[0-9]+:[0-9]+ tls=off method=GET target=/kickstarts/vm.ks.cpio status=200 " "$LOG"
+    local c="event=http client=$NET\.[0-9]+:[0-9]+ tls=$E2E_TLS method=GET"
+    if [ -n "$E2E_KS" ]; then
+        e2e_ks_checks
+    else
+        check "the guest fetched its boot script over TFTP" \
+            grep -Eq "event=transfer client=$NET\.[0-9]+:[0-9]+ op=read file=boot\.ipxe .*outcome=\"ok\"" "$LOG"
+        check "the guest downloaded its kickstart as a cpio archive" \
+            grep -Eq "$c target=/kickstarts/vm.ks.cpio status=200 " "$LOG"
+    fi
+    check "the guest downloaded the kernel over HTTP$([ "$E2E_VERIFY" = on ] && echo S) from httpsd" \
+        grep -Eq "$c target=/vmlinuz status=200 bytes=$(stat -c %s "$ROOT/vmlinuz") " "$LOG"
+    check "the guest downloaded the initrd over HTTP$([ "$E2E_VERIFY" = on ] && echo S)" \
+        grep -Eq "$c target=/initrd.img status=200 bytes=$(stat -c %s "$ROOT/initrd.img") " "$LOG"
     check "the kernel started /init from the initrd (marker on the serial console)" \
         console '^BOOTWARD-E2E-MARKER boot ok'
     check "the kernel command line is the boot script's" console "^cmdline: .*bootward.mark=$MARK"
     check "the installer found /ks.cfg with the served kickstart" console "^echo $MARK-ks"
     check "the guest powered off within ${LIMIT}s (${E2E_SECONDS}s)" test "$E2E_SECONDS" -lt "$LIMIT"
+}
+
+# e2e_ks_checks: the guest ran the broker's boot script for host vm and
+# fetched its kickstart once with the script's token; the token cannot be
+# used again.
+e2e_ks_checks() {
+    local ks=ks.cfg ip url code
+    [ "$E2E_UEFI" = 1 ] && ks=ks.cpio
+    ip=$(grep -Eo "event=kickstart client=$NET\.[0-9]+ what=boot\.ipxe host=vm mac=$MAC " "$LOG" |
+        head -n 1 | sed -E 's/.*client=([0-9.]+) .*/\1/')
+    diag "the broker found host vm at ${ip:-nothing}"
+    if [ "$E2E_VERIFY" = on ]; then
+        check "iPXE was sent to menu.ipxe over TFTP" \
+            grep -Eq "event=dhcp type=DHCP(DISCOVER|REQUEST) mac=$MAC .*class=ipxe boot=menu\.ipxe " "$LOG"
+    else
+        check "iPXE was sent to the generated boot script at $E2E_URL/ks/boot.ipxe" \
+            grep -Eq "event=dhcp type=DHCP(DISCOVER|REQUEST) mac=$MAC .*class=ipxe boot=$E2E_URL/ks/boot\.ipxe " "$LOG"
+    fi
+    if [ "$E2E_KS" = ks ]; then
+        check "the host's fixed address was leased and found" test "$ip" = "$NET.50"
+    else
+        check "the broker found the host by its MAC at a leased address" \
+            grep -Eq "^$NET\.1[0-2][0-9]\$" <<< "$ip"
+    fi
+    check "the broker wrote host vm's boot script (verify $E2E_VERIFY)" \
+        grep -Eq "event=kickstart client=$NET\.[0-9]+ what=boot\.ipxe host=vm mac=$MAC .*status=200 .*one_time=on verify=$E2E_VERIFY" "$LOG"
+    check "httpsd logged the script's fetch" \
+        grep -Eq "event=http client=$NET\.[0-9]+:[0-9]+ tls=$E2E_TLS method=GET target=/ks/boot\.ipxe status=200 " "$LOG"
+    check "iPXE fetched the kickstart as $ks with the script's token, once" \
+        grep -Eq "event=kickstart client=$NET\.[0-9]+ what=$ks host=vm mac=$MAC .*status=200 .*note=\"one-time token used\"" "$LOG"
+    check "the access log shows the kickstart URL without its token" \
+        grep -Eq "event=http client=$NET\.[0-9]+:[0-9]+ tls=$E2E_TLS method=GET target=\"/ks/\*/$ks\" status=200 " "$LOG"
+    check "the kickstart on /ks.cfg was rendered for host vm" \
+        console "^# kickstart for vm mac=$MAC ip=$ip server=$NET\.1\$"
+    if [ "$E2E_UEFI" = 1 ]; then
+        check "the EFI stub was given both initrds by name" console "^cmdline: .* initrd=initrd initrd=ks\.cpio"
+    fi
+    url=$(sed 's/\r//g' "$SERIAL" | grep -ao "^# self=$E2E_URL/ks/[A-Za-z0-9_-]*/ks\.cfg" | head -n 1)
+    url=${url#\# self=}
+    check "the kickstart names its own URL (\${ks_url})" test -n "$url"
+    code=$(S curl -s --cacert "$STATE/trust/ca.crt" -o /dev/null -w '%{http_code}' --max-time 5 "$url")
+    check "the token the guest used cannot fetch the kickstart again (HTTP $code)" test "$code" = 404
+    check "the replay was logged as a reused token" \
+        grep -Eq "event=kickstart client=$NET\.1 what=ks\.cfg host=vm mac=$MAC .*status=404 .*one-time token already used" "$LOG"
 }

@@ -64,7 +64,7 @@ static const struct ks_script_in web01 = {
 	.kernel = "/c7/vmlinuz", .initrd = "/c7/initrd.img",
 	.append = "inst.ks=file:/ks.cfg quiet",
 	.host = "web01", .mac = "52:54:00:12:34:56", .kickstart = "c7",
-	.expiry = 1800000000, .one_time = 1,
+	.expiry = 1800000000, .one_time = 1, .verify = 1,
 };
 
 static void test_script(void **state)
@@ -119,6 +119,29 @@ static void test_script(void **state)
 	assert_non_null(strstr(out, "until 2027-01-15T08:00:00Z.\n"));
 	assert_non_null(strstr(out, "\nkernel --name kernel https://boot.test/c7/vmlinuz\n"));
 	assert_non_null(strstr(out, "\nkernel --name kernel https://boot.test/c7/vmlinuz initrd=ks.cpio\n"));
+
+	/* verify off: the same fetches, and no imgtrust or imgverify */
+	struct ks_script_in plain = web01;
+	plain.verify = 0;
+	plain.base = "http://10.0.0.1";
+	const char *want_plain =
+		"#!ipxe\n"
+		"# bootward boot script for host web01 (52:54:00:12:34:56), kickstart c7.\n"
+		"# Its kickstart URLs work until 2027-01-15T08:00:00Z, once.\n"
+		"# Images are not verified: the kickstart says verify off.\n"
+		"iseq ${platform} efi && goto efi ||\n"
+		"kernel --name kernel http://10.0.0.1/c7/vmlinuz inst.ks=file:/ks.cfg quiet\n"
+		"initrd --name initrd http://10.0.0.1/c7/initrd.img\n"
+		"initrd --name ks.cfg http://10.0.0.1/ks/AQAAAAAAUlQAEjRWAQIDBAUGBwgJCgsMDQ4PEBESExQVFhc/ks.cfg /ks.cfg\n"
+		"boot\n"
+		":efi\n"
+		"kernel --name kernel http://10.0.0.1/c7/vmlinuz inst.ks=file:/ks.cfg quiet initrd=initrd initrd=ks.cpio\n"
+		"initrd --name initrd http://10.0.0.1/c7/initrd.img\n"
+		"initrd --name ks.cpio http://10.0.0.1/ks/AQAAAAAAUlQAEjRWAQIDBAUGBwgJCgsMDQ4PEBESExQVFhc/ks.cpio\n"
+		"boot\n";
+	n = ks_script(out, sizeof out, &plain);
+	assert_int_equal(n, (long)strlen(want_plain));
+	assert_string_equal(out, want_plain);
 }
 
 static size_t ks_msg(uint8_t *buf, const struct ipc_ks_req *r)

@@ -1548,6 +1548,11 @@ static void test_kickstarts(void **state)
 	assert_string_equal(pol.kickstarts[0].kernel, "/c7/vmlinuz");
 	assert_string_equal(pol.kickstarts[0].initrd, "/c7/initrd.img");
 	assert_string_equal(pol.kickstarts[0].append, "inst.ks=${ks_url} ip=dhcp");
+	assert_true(pol.kickstarts[0].verify);
+	assert_parses("kickstart c7 template \"/ks/c7.ks\" kernel \"/c7/vmlinuz\" verify off\n");
+	assert_false(pol.kickstarts[0].verify);
+	assert_one_error("kickstart c template \"/a.ks\" verify off\n", 1, 37,
+			 "initrd, append and verify belong to a kernel (e.g. kernel \"/c/vmlinuz\")");
 	assert_one_error("kickstart c template \"/a.ks\" kernel \"vmlinuz\"\n", 1, 37,
 			 "kernel \"vmlinuz\" must be an absolute URL path (starting with '/')");
 	assert_one_error("kickstart c template \"/a.ks\" kernel \"/a/../vmlinuz\"\n", 1, 37,
@@ -1557,7 +1562,7 @@ static void test_kickstarts(void **state)
 	assert_one_error("kickstart c template \"/a.ks\" kernel \"/ks/vmlinuz\"\n", 1, 37,
 			 "kernel \"/ks/vmlinuz\" must not be under /ks/, where bootward serves kickstarts");
 	assert_one_error("kickstart c template \"/a.ks\" initrd \"/i.img\"\n", 1, 37,
-			 "initrd and append belong to a kernel (e.g. kernel \"/c/vmlinuz\")");
+			 "initrd, append and verify belong to a kernel (e.g. kernel \"/c/vmlinuz\")");
 	assert_one_error("kickstart c template \"/a.ks\" kernel \"/k\" append \"caf\xc3\xa9\"\n", 1, 49,
 			 "append \"caf\\xc3\\xa9\" must be printable ASCII on one line");
 
