@@ -1,0 +1,37 @@
+#!/bin/bash
+# A verified boot: a diskless UEFI guest runs an iPXE with HTTPS and image
+# trust that trusts only the CA of `bootward trust init` (see trusting-ipxe).
+# iPXE chains the script of `bootward ipxe embed`, which fetches the
+# broker's boot script for the guest's host over HTTPS; that script runs
+# imgtrust --permanent and then fetches the kernel, the initrd and the
+# host's kickstart (ks.cpio, with its one-time token) over HTTPS, each
+# checked by imgverify against the .sig beside it: the kernel's and
+# initrd's made by `bootward sign`, the kickstart's by the broker on the fly.
+# Then the guest boots again with the kernel's signature swapped for the
+# initrd's (a good signature of another file): iPXE refuses to boot it.
+# See common.sh.
+. "$(dirname "$0")/../integration/lib.sh"
+E2E_VERIFY=on
+. "$(dirname "$0")/common.sh"
+e2e_require
+[ -n "$OVMF_CODE" ] || bail "OVMF firmware not installed (ovmf)"
+e2e_serve authoritative ks-arp
+e2e_boot uefi
+check "iPXE fetched the embedded script of bootward ipxe embed (as menu.ipxe) over TFTP" \
+    grep -Eq "event=transfer client=$NET\.[0-9]+:[0-9]+ op=read file=menu\.ipxe .*bytes=$(stat -c %s "$ROOT/menu.ipxe") .*outcome=\"ok\"" "$LOG"
+for f in vmlinuz.sig initrd.img.sig; do
+    check "iPXE fetched $f over HTTPS" \
+        grep -Eq "event=http client=$NET\.[0-9]+:[0-9]+ tls=$E2E_TLS method=GET target=/$f status=200 " "$LOG"
+done
+check "the broker signed the guest's kickstart for iPXE (ks.cpio.sig)" \
+    grep -Eq "event=kickstart client=$NET\.[0-9]+ what=ks\.cpio\.sig host=vm mac=$MAC .*status=200 " "$LOG"
+e2e_checks
+check "iPXE reported no verification error" bash -c "! grep -aq 'Could not verify' '$SERIAL'"
+
+# The kernel's signature now belongs to another file.
+cp "$ROOT/initrd.img.sig" "$ROOT/vmlinuz.sig"
+mv "$SERIAL" "$WORK/serial-1.log"
+e2e_boot uefi 'Could not boot'
+check "iPXE refused the kernel: imgverify failed" console 'Could not verify: Permission denied'
+check "the kernel did not start" bash -c "! grep -aq BOOTWARD-E2E-MARKER '$SERIAL'"
+finish
