@@ -769,7 +769,8 @@ static int trust_open(struct trust *t, const char *state, bool create)
 		return -1;
 	t->dirfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (t->dirfd < 0) {
-		fprintf(stderr, "%s: %s: %s\n", t->prog, t->dir, strerror(errno));
+		fprintf(stderr, "%s: %s: %s%s\n", t->prog, t->dir, strerror(errno),
+			errno == ENOENT ? "; run `bootward trust init` first" : "");
 		return -1;
 	}
 	if (gethostname(t->host, sizeof t->host) < 0 || t->host[0] == '\0')
@@ -1165,11 +1166,12 @@ static int cmd_ipxe_embed(int argc, char **argv)
 		 "# Built into iPXE with EMBED=: get an address, then run the boot script\n"
 		 "# bootward makes for this host.  The HTTPS connection is verified against\n"
 		 "# the CA built in with TRUST=, and the script verifies every image it\n"
-		 "# boots.  A host bootward has no script for boots from its next device.\n"
+		 "# boots.  When there is no script for this host, or an image fails\n"
+		 "# verification, the machine boots from its next device.\n"
 		 "dhcp || goto failed\n"
 		 "chain https://%s/ks/boot.ipxe || goto failed\n"
 		 ":failed\n"
-		 "echo bootward: no boot script for this host; trying the next boot device\n"
+		 "echo bootward: no verified boot (error ${errno}); trying the next boot device\n"
 		 "exit 1\n",
 		 authority);
 	if (write_text(t.prog, out, "embed.ipxe", text) < 0 ||

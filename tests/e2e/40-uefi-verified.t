@@ -31,7 +31,9 @@ check "iPXE reported no verification error" bash -c "! grep -aq 'Could not verif
 # The kernel's signature now belongs to another file.
 cp "$ROOT/initrd.img.sig" "$ROOT/vmlinuz.sig"
 mv "$SERIAL" "$WORK/serial-1.log"
-e2e_boot uefi 'Could not boot'
+e2e_boot uefi 'trying the next boot device'
 check "iPXE refused the kernel: imgverify failed" console 'Could not verify: Permission denied'
+check "the embedded script reported it and gave up (exit 1)" \
+    console 'bootward: no verified boot \(error 0x[0-9a-f]+\); trying the next boot device'
 check "the kernel did not start" bash -c "! grep -aq BOOTWARD-E2E-MARKER '$SERIAL'"
 finish

@@ -6,7 +6,9 @@
 # rotation that keeps the CA, missing files re-made one by one, a missing CA
 # key refused, non-root refused.  Then the real broker serves HTTPS with what
 # init made, checked from the client namespace with openssl s_client and curl,
-# and serves the rotated certificate after SIGHUP.
+# and serves the rotated certificate after SIGHUP.  Last, `bootward ipxe
+# embed`: the files it writes, its choice and checking of --server, and its
+# refusals.
 . "$(dirname "$0")/lib.sh"
 
 # Bounded: whatever hangs, the script is stopped (and cleaned up) after 58 s.
@@ -234,5 +236,46 @@ check "after SIGHUP: the rotated server.crt is served" \
 "$BW" trust init --state "$STATE" --name "$SRV" --rotate > "$OUT/rename" 2>&1; rc=$?
 check "rotate with --name: exit 0 ($rc), the names replaced ($(ext server.crt subjectAltName))" \
     test "$rc" = 0 -a "$(ext server.crt subjectAltName)" = "IP Address:$SRV"
+
+
+# ---- bootward ipxe embed ---------------------------------------------------------
+K=$WORK/kit
+"$BW" ipxe embed --state "$STATE" --out "$K" > "$OUT/embed" 2>&1; rc=$?
+check "ipxe embed: exit 0 ($rc)" test "$rc" = 0
+check "ipxe embed: the script gets an address, then chains the host's boot script from the first name" \
+    grep -Pzq "\ndhcp \|\| goto failed\nchain https://$SRV/ks/boot\.ipxe \|\| goto failed\n" "$K/embed.ipxe"
+check "ipxe embed: the script starts #!ipxe and ends in exit 1 after a message" \
+    test "$(head -n 1 "$K/embed.ipxe") $(tail -n 1 "$K/embed.ipxe")" = "#!ipxe exit 1"
+check "ipxe embed: ca.crt is the CA, for TRUST=" \
+    test -n "$(fp "$K/ca.crt")" -a "$(fp "$K/ca.crt")" = "$(fp "$T/ca.crt")"
+check "ipxe embed: ca.crt holds the root only" test "$(grep -c 'BEGIN CERTIFICATE' "$K/ca.crt")" = 1
+check "ipxe embed: general.h turns on HTTPS and image trust" \
+    test "$(grep '^#define' "$K/config/local/general.h" | tr '\n' ' ')" = "#define DOWNLOAD_PROTO_HTTPS #define IMAGE_TRUST_CMD "
+check "ipxe embed: prints the make command with EMBED= and TRUST=" \
+    grep -q "EMBED=$K/embed.ipxe TRUST=$K/ca.crt" "$OUT/embed"
+"$BW" ipxe embed --state "$STATE" --out "$K" --server "$SRV:8443" > "$OUT/embed2" 2>&1; rc=$?
+check "ipxe embed --server ADDR:8443: exit 0 ($rc), the port in the URL" \
+    grep -q "^chain https://$SRV:8443/ks/boot\.ipxe " "$K/embed.ipxe"
+"$BW" ipxe embed --state "$STATE" --out "$K" --server "$SRV:443" > /dev/null 2>&1
+check "ipxe embed --server ADDR:443: the default port is left out" \
+    grep -q "^chain https://$SRV/ks/boot\.ipxe " "$K/embed.ipxe"
+refused() { # DESCRIPTION RC PATTERN ARGS...: the command fails with RC and says PATTERN
+    local d=$1 want=$2 pat=$3 rc
+    shift 3
+    "$BW" ipxe "$@" > "$OUT/refused" 2>&1; rc=$?
+    check "ipxe $d: exit $want ($rc): $(head -n 1 "$OUT/refused")" \
+        test "$rc" = "$want" -a -n "$(grep -- "$pat" "$OUT/refused")"
+}
+refused "embed --server a name not in server.crt" 1 "boot.other is not a name in server.crt" \
+    embed --state "$STATE" --out "$WORK/kit2" --server boot.other
+refused "embed --server ADDR:0" 1 "the port must be a number from 1 to 65535" \
+    embed --state "$STATE" --out "$WORK/kit2" --server "$SRV:0"
+refused "embed --server ADDR:x" 1 "the port must be a number" embed --state "$STATE" --out "$WORK/kit2" --server "$SRV:x"
+refused "embed without trust init" 1 "run .bootward trust init. first" embed --state "$WORK/nostate" --out "$WORK/kit2"
+refused "embed with an extra argument" 2 "unexpected argument 'x'" embed --state "$STATE" --out "$WORK/kit2" x
+refused "with no command" 2 "usage: bootward ipxe embed"
+check "ipxe embed: nothing written by the refused runs" test ! -e "$WORK/kit2"
+"$BW" ipxe embed --help > "$OUT/help" 2>&1; rc=$?
+check "ipxe embed --help: exit 0 ($rc), on stdout" grep -q "^usage: bootward ipxe embed" "$OUT/help"
 
 finish
