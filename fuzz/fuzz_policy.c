@@ -348,6 +348,9 @@ static void check_accepted(const struct policy *p, size_t lines)
 		CHECK(terminated(k->name, sizeof k->name) && k->name[0]);
 		check_path(k->template_path, true);
 		CHECK(k->lifetime_s >= 60 && k->lifetime_s <= 7 * 86400);
+		/* initrd, append and verify belong to a kernel */
+		if (!k->kernel[0])
+			CHECK(!k->initrd[0] && !k->append[0] && k->verify);
 		for (size_t j = 0; j < i; j++)
 			CHECK(strcmp(k->name, p->kickstarts[j].name) != 0);
 	}
