@@ -2,7 +2,9 @@
 # A verified boot: a diskless UEFI guest runs an iPXE with HTTPS and image
 # trust that trusts only the CA of `bootward trust init` (see trusting-ipxe).
 # iPXE chains the script of `bootward ipxe embed`, which fetches the
-# broker's boot script for the guest's host over HTTPS; that script runs
+# broker's boot script for the guest's host over HTTPS from the server's DNS
+# name (a name in server.crt, which the broker then uses in the script's
+# URLs, as the Host header names it); that script runs
 # imgtrust --permanent and then fetches the kernel, the initrd and the
 # host's kickstart (ks.cpio, with its one-time token) over HTTPS, each
 # checked by imgverify against the .sig beside it: the kernel's and
@@ -23,6 +25,9 @@ for f in vmlinuz.sig initrd.img.sig; do
     check "iPXE fetched $f over HTTPS" \
         grep -Eq "event=http client=$NET\.[0-9]+:[0-9]+ tls=$E2E_TLS method=GET target=/$f status=200 " "$LOG"
 done
+check "iPXE looked up the server's name ($E2E_HOST) by DNS" \
+    grep -Eq "query\[A\] $E2E_HOST from $NET\.1[0-2][0-9]" "$DLOG"
+check "the embedded script names the server by that name" grep -q "^chain https://$E2E_HOST/ks/boot\.ipxe " "$ROOT/menu.ipxe"
 check "the broker signed the guest's kickstart for iPXE (ks.cpio.sig)" \
     grep -Eq "event=kickstart client=$NET\.[0-9]+ what=ks\.cpio\.sig host=vm mac=$MAC .*status=200 " "$LOG"
 e2e_checks

@@ -16,8 +16,9 @@
 # so with it that kickstart says verify off and everything is plain HTTP.
 # With E2E_VERIFY=on (UEFI only) the guest runs an iPXE that has both and
 # trusts only bootward's CA (see trusting-ipxe): it chains the script of
-# `bootward ipxe embed`, fetches everything over HTTPS and verifies every
-# image with imgverify.
+# `bootward ipxe embed`, fetches everything over HTTPS from the server's DNS
+# name ($E2E_HOST, answered by a DNS-only dnsmasq at $NET.3, and a name in
+# server.crt) and verifies every image with imgverify.
 #
 # Used by tests/e2e/*.t and tests/integration/80-ovmf-proxy.t after
 # sourcing tests/integration/lib.sh.
@@ -37,7 +38,9 @@ LIMIT=${BOOTWARD_E2E_LIMIT:-240} # seconds the guest may take, firmware to power
 qemu_pid= dnsmasq_pid=
 E2E_KS= E2E_UEFI=0 # E2E_KS: ks or ks-arp, the guest boots the broker's generated script
 E2E_VERIFY=${E2E_VERIFY:-off}
-if [ "$E2E_VERIFY" = on ]; then E2E_TLS='TLSv1\.[23]' E2E_URL=https://$NET.1; else E2E_TLS=off E2E_URL=http://$NET.1; fi
+E2E_HOST=$NET.1
+[ "$E2E_VERIFY" = on ] && E2E_HOST=boot.e2e.test
+if [ "$E2E_VERIFY" = on ]; then E2E_TLS='TLSv1\.[23]' E2E_URL=https://$E2E_HOST; else E2E_TLS=off E2E_URL=http://$E2E_HOST; fi
 
 stop_guest() {
     [ -n "$qemu_pid" ] || return 0
@@ -79,11 +82,11 @@ e2e_require() {
 # it by MAC in its neighbour table (ks-arp).
 e2e_serve() {
     E2E_KS=${2:-}
-    e2e_segment $([ "$1" = proxy ] && echo dnsmasq)
+    e2e_segment $([ "$1" = proxy ] && echo dnsmasq) $([ "$E2E_VERIFY" = on ] && echo dns)
     e2e_files
     e2e_policy "$1"
     if [ -n "$E2E_KS" ]; then
-        "$BUILD/bootward" trust init --state "$STATE" --name "$NET.1" > "$WORK/trust.log" 2>&1 ||
+        "$BUILD/bootward" trust init --state "$STATE" --name "$NET.1" $([ "$E2E_HOST" != "$NET.1" ] && echo --name "$E2E_HOST") > "$WORK/trust.log" 2>&1 ||
             { cat "$WORK/trust.log" >&2; bail "bootward trust init failed"; }
         [ "$E2E_VERIFY" = on ] && e2e_verified_files
     else
@@ -96,12 +99,14 @@ e2e_serve() {
     wait_log "httpsd.*event=ready" 1 || bail "httpsd did not start"
 }
 
-# e2e_segment [dnsmasq]: the bridge, bootward's host, the tap, and dnsmasq's host.
+# e2e_segment [dnsmasq|dns]: the bridge, bootward's host, the tap, and
+# dnsmasq's host, running a DHCP server (dnsmasq) or only a DNS server that
+# knows $E2E_HOST (dns).
 e2e_segment() {
     local hosts="s:$SNS:$NET.1" pair tag ns addr
-    [ "${1:-}" = dnsmasq ] && hosts="$hosts d:$DNS:$NET.3"
+    [ -n "${1:-}" ] && hosts="$hosts d:$DNS:$NET.3"
     ip netns add "$SNS" && ip netns add "$SW" || bail "cannot create namespaces"
-    [ "${1:-}" = dnsmasq ] && { ip netns add "$DNS" || bail "cannot create namespaces"; }
+    [ -n "${1:-}" ] && { ip netns add "$DNS" || bail "cannot create namespaces"; }
     ip -n "$SW" link add br0 type bridge && ip -n "$SW" link set br0 up || bail "bridge"
     for pair in $hosts; do
         IFS=: read -r tag ns addr <<< "$pair"
@@ -118,6 +123,12 @@ e2e_segment() {
         ip netns exec "$DNS" dnsmasq -d -q --log-dhcp --port=0 --no-ping --bind-interfaces \
             --interface="bwd$TID" --dhcp-range="$NET.150,$NET.200,255.255.255.0,10m" \
             --dhcp-leasefile="$WORK/dnsmasq.leases" --pid-file="$WORK/dnsmasq.pid" \
+            --log-facility="$DLOG" > /dev/null 2>&1 &
+        dnsmasq_pid=$!
+    elif [ "${1:-}" = dns ]; then
+        command -v dnsmasq > /dev/null || bail "dnsmasq not installed"
+        ip netns exec "$DNS" dnsmasq -d -q --log-queries --port=53 --bind-interfaces --interface="bwd$TID" \
+            --no-resolv --no-hosts --address="/$E2E_HOST/$NET.1" --pid-file="$WORK/dnsmasq.pid" \
             --log-facility="$DLOG" > /dev/null 2>&1 &
         dnsmasq_pid=$!
     fi
@@ -165,7 +176,7 @@ EOF
 e2e_verified_files() {
     "$BUILD/bootward" sign --state "$STATE" "$ROOT/vmlinuz" "$ROOT/initrd.img" > "$WORK/sign.log" 2>&1 ||
         { cat "$WORK/sign.log" >&2; bail "bootward sign failed"; }
-    "$BUILD/bootward" ipxe embed --state "$STATE" --out "$WORK/kit" --server "$NET.1" > "$WORK/embed.log" 2>&1 ||
+    "$BUILD/bootward" ipxe embed --state "$STATE" --out "$WORK/kit" --server "$E2E_HOST" > "$WORK/embed.log" 2>&1 ||
         { cat "$WORK/embed.log" >&2; bail "bootward ipxe embed failed"; }
     cp "$WORK/kit/embed.ipxe" "$ROOT/menu.ipxe"
     "$E2E_DIR/trusting-ipxe" "$WORK/kit/ca.crt" "$ROOT/ipxe.efi" "$PAYLOAD" ||
@@ -183,6 +194,7 @@ e2e_policy() {
             echo "dhcp authoritative"
             echo "subnet $NET.0/24 {"
             echo "    range $NET.100 $NET.120"
+            [ "$E2E_VERIFY" = on ] && echo "    dns $NET.3"
             echo "    lease 600s"
             echo "}"
         fi
@@ -315,7 +327,7 @@ e2e_ks_checks() {
     url=$(sed 's/\r//g' "$SERIAL" | grep -ao "^# self=$E2E_URL/ks/[A-Za-z0-9_-]*/ks\.cfg" | head -n 1)
     url=${url#\# self=}
     check "the kickstart names its own URL (\${ks_url})" test -n "$url"
-    code=$(S curl -s --cacert "$STATE/trust/ca.crt" -o /dev/null -w '%{http_code}' --max-time 5 "$url")
+    code=$(S curl -s --cacert "$STATE/trust/ca.crt" --resolve "$E2E_HOST:443:$NET.1" -o /dev/null -w '%{http_code}' --max-time 5 "$url")
     check "the token the guest used cannot fetch the kickstart again (HTTP $code)" test "$code" = 404
     check "the replay was logged as a reused token" \
         grep -Eq "event=kickstart client=$NET\.1 what=ks\.cfg host=vm mac=$MAC .*status=404 .*one-time token already used" "$LOG"
