@@ -11,6 +11,9 @@
 # initrd's made by `bootward sign`, the kickstart's by the broker on the fly.
 # Then the guest boots again with the kernel's signature swapped for the
 # initrd's (a good signature of another file): iPXE refuses to boot it.
+# Last, with `ciphers forward-secret` this iPXE (AES-CBC with RSA key
+# exchange only, as iPXE before v2.0) cannot connect at all, as
+# bootward.policy(5) says.
 # See common.sh.
 . "$(dirname "$0")/../integration/lib.sh"
 E2E_VERIFY=on
@@ -41,4 +44,15 @@ check "iPXE refused the kernel: imgverify failed" console 'Could not verify: Per
 check "the embedded script reported it and gave up (exit 1)" \
     console 'bootward: no verified boot \(error 0x[0-9a-f]+\); trying the next boot device'
 check "the kernel did not start" bash -c "! grep -aq BOOTWARD-E2E-MARKER '$SERIAL'"
+
+# forward-secret: only ECDHE suites, which this iPXE does not have.
+sed -i 's/^    plain-http 80$/&\n    ciphers forward-secret/' "$WORK/test.policy"
+kill -HUP "$BROKER_PID"
+wait_log "httpsd.*event=ready .*ciphers=forward-secret" 1 || bail "httpsd did not reload with ciphers forward-secret"
+mv "$SERIAL" "$WORK/serial-2.log"
+e2e_boot uefi 'trying the next boot device'
+check "with ciphers forward-secret, iPXE cannot fetch its boot script" \
+    console "^https://$E2E_HOST/ks/boot\.ipxe\.\.\. Operation not permitted"
+check "httpsd logged the handshakes: no shared cipher" \
+    grep -Eq "httpsd.*event=tls-error client=$NET\.1[0-2][0-9]:[0-9]+ during=handshake .*NO_SHARED_CIPHER" "$LOG"
 finish
