@@ -28,11 +28,7 @@ https_policy() {
 get() { C curl -sS -o /dev/null --max-time 5 --cacert "$WORK/ca.crt" "$@" "https://$SRV/hello.txt" 2>>"$WORK/curl.err"; }
 hfield() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$hpid/status"; }
 
-# Bounded: whatever hangs, the script is stopped (and cleaned up) after 58 s.
-( for i in $(seq 1 58); do sleep 1; done
-  echo "Bail out! 86-https-keys.t ran over 58 s"; kill -TERM $$ ) &
-WATCHDOG=$!
-trap 'kill "$WATCHDOG" 2>/dev/null; cleanup' EXIT
+watchdog 58
 
 setup_net
 make_test_pki

@@ -9,10 +9,7 @@
 # No network: the test uses no namespaces.
 . "$(dirname "$0")/lib.sh"
 
-( for i in $(seq 1 28); do sleep 1; done
-  echo "Bail out! 89-sign.t ran over 28 s"; kill -TERM $$ ) &
-WATCHDOG=$!
-trap 'kill "$WATCHDOG" 2>/dev/null; cleanup' EXIT
+watchdog 28
 
 BW=$BUILD/bootward
 FILES=$WORK/files

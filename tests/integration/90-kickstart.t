@@ -10,11 +10,9 @@
 # signing and token keys are in the broker's memory and not in httpsd's.
 . "$(dirname "$0")/lib.sh"
 
-( for i in $(seq 1 85); do sleep 1; done
-  echo "Bail out! 90-kickstart.t ran over 85 s"; kill -TERM $$ ) &
-WATCHDOG=$!
+watchdog 85
 CNS2=bw-k$TID
-trap 'kill "$WATCHDOG" 2>/dev/null; ip netns del "$CNS2" 2>/dev/null; cleanup' EXIT
+trap 'ip netns del "$CNS2" 2>/dev/null; cleanup' EXIT
 
 for t in curl openssl minisign cpio; do
     command -v $t > /dev/null || { echo "1..0 # SKIP $t not installed"; exit 0; }

@@ -37,6 +37,7 @@ chmod 755 "$ROOT"
 BROKER_PID=
 
 cleanup() {
+    [ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
     stop_broker
     ip netns del "$SNS" 2>/dev/null
     ip netns del "$CNS" 2>/dev/null
@@ -46,6 +47,15 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+
+# watchdog SECONDS: whatever hangs, the script is stopped (and cleaned up)
+# after SECONDS.
+WATCHDOG=
+watchdog() {
+    ( for _ in $(seq 1 "$1"); do sleep 1; done
+      echo "Bail out! $(basename "$0") ran over $1 s"; kill -TERM $$ ) &
+    WATCHDOG=$!
+}
 
 setup_net() {
     ip netns add "$SNS" && ip netns add "$CNS" || bail "cannot create namespaces"
