@@ -124,25 +124,21 @@ static void build(const struct http_request *req, const uint8_t *buf, size_t cap
 	};
 
 	check(http_etag(etag, sizeof etag, size, mtime, (long)sel, size ^ sel) > 0);
-	r.status = http_conditional_status(req, buf, etag, mtime);
-	check(r.status == 200 || r.status == 304);
-	if (req->has_range && r.status == 200) {
-		uint64_t s = 0, e = 0;
-		switch (http_range_eval(buf + req->range.off, req->range.len, size, &s, &e)) {
-		case HTTP_RANGE_OK:
-			r.status = 206;
-			r.has_content_range = true;
-			r.range_start = s;
-			r.range_end = e;
-			r.range_size = size;
-			r.content_length = e - s + 1;
-			break;
-		case HTTP_RANGE_UNSATISFIABLE:
-			r.status = 416;
-			break;
-		case HTTP_RANGE_IGNORE:
-			break;
-		}
+	uint64_t s = 1, e = 1;
+	r.status = http_file_status(req, buf, etag, mtime, size, &s, &e);
+	check(r.status == 200 || r.status == 206 || r.status == 304 || r.status == 416);
+	check(r.status == http_conditional_status(req, buf, etag, mtime) || r.status == 206 || r.status == 416);
+	if (r.status == 206 || r.status == 416)
+		check(req->method == HTTP_METHOD_GET && req->has_range && !req->range_dup);
+	if (r.status == 206) {
+		check(s <= e && e < size);
+		r.has_content_range = true;
+		r.range_start = s;
+		r.range_end = e;
+		r.range_size = size;
+		r.content_length = e - s + 1;
+	} else {
+		check(s == 0 && e == (size ? size - 1 : 0));
 	}
 	memset(resp, CANARY, sizeof resp);
 	size_t n;

@@ -896,6 +896,31 @@ int http_conditional_status(const struct http_request *req, const uint8_t *buf,
 	return 200;
 }
 
+int http_file_status(const struct http_request *req, const uint8_t *buf, const char *etag, time_t mtime,
+		     uint64_t size, uint64_t *start, uint64_t *end)
+{
+	int status = http_conditional_status(req, buf, etag, mtime);
+
+	*start = 0;
+	*end = size ? size - 1 : 0;
+	if (status != 200 || req->method != HTTP_METHOD_GET || !req->has_range || req->range_dup)
+		return status;
+	if (req->has_if_range &&
+	    (req->if_range_dup || !http_if_range_ok(buf + req->if_range.off, req->if_range.len, etag)))
+		return status;
+	switch (http_range_eval(buf + req->range.off, req->range.len, size, start, end)) {
+	case HTTP_RANGE_OK:
+		return 206;
+	case HTTP_RANGE_UNSATISFIABLE:
+		return 416;
+	case HTTP_RANGE_IGNORE:
+		break;
+	}
+	*start = 0;
+	*end = size ? size - 1 : 0;
+	return 200;
+}
+
 /* ---- MIME types ------------------------------------------------------------ */
 
 static const struct {

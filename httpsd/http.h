@@ -202,6 +202,14 @@ size_t http_format_date(char *out, size_t cap, time_t t);
 int http_conditional_status(const struct http_request *req, const uint8_t *buf,
 			    const char *etag, time_t mtime);
 
+/* The status of a GET or HEAD of a regular file of size bytes with this
+ * etag and mtime: 304 as http_conditional_status says; else 206 with the
+ * one range in *start..*end (GET only, one Range field, and an If-Range, if
+ * any, that is a single field naming this etag); 416 when that range cannot
+ * be satisfied; else 200 with *start = 0. */
+int http_file_status(const struct http_request *req, const uint8_t *buf, const char *etag, time_t mtime,
+		     uint64_t size, uint64_t *start, uint64_t *end);
+
 /* ---- MIME types --------------------------------------------------------- */
 
 /* Content-Type by file name (the last path segment), case-insensitive:

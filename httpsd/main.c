@@ -674,25 +674,18 @@ static void respond(struct conn *c, uint64_t now)
 	response_reset(c);
 	http_etag(etag, sizeof etag, (uint64_t)st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
 		  (uint64_t)st.st_ino);
-	uint64_t size = (uint64_t)st.st_size, start = 0, end = size ? size - 1 : 0;
-	resp.status = http_conditional_status(r, c->in, etag, st.st_mtim.tv_sec);
-	if (resp.status == 200 && r->method == HTTP_METHOD_GET && r->has_range && !r->range_dup &&
-	    (!r->has_if_range || (!r->if_range_dup && http_if_range_ok(c->in + r->if_range.off, r->if_range.len, etag)))) {
-		switch (http_range_eval(c->in + r->range.off, r->range.len, size, &start, &end)) {
-		case HTTP_RANGE_OK:
-			resp.status = 206;
-			resp.has_content_range = true;
-			resp.range_start = start;
-			resp.range_end = end;
-			resp.range_size = size;
-			break;
-		case HTTP_RANGE_UNSATISFIABLE:
-			close(fd);
-			respond_error(c, 416, size);
-			return;
-		case HTTP_RANGE_IGNORE:
-			break;
-		}
+	uint64_t size = (uint64_t)st.st_size, start, end;
+	resp.status = http_file_status(r, c->in, etag, st.st_mtim.tv_sec, size, &start, &end);
+	if (resp.status == 416) {
+		close(fd);
+		respond_error(c, 416, size);
+		return;
+	}
+	if (resp.status == 206) {
+		resp.has_content_range = true;
+		resp.range_start = start;
+		resp.range_end = end;
+		resp.range_size = size;
 	}
 	resp.has_last_modified = true;
 	resp.last_modified = st.st_mtim.tv_sec;

@@ -785,6 +785,44 @@ static void test_conditional(void **state)
 	assert_int_equal(http_conditional_status(&P.req, (const uint8_t *)GET_H "\r\n", e, mt), 200);
 }
 
+/* file status: conditionals first, then one range, GET only */
+static int fstat_of(const char *req, uint64_t size, uint64_t *st, uint64_t *en)
+{
+	assert_int_equal(parse(req), HTTP_DONE);
+	return http_file_status(&P.req, (const uint8_t *)req, "\"e1\"", 784111777, size, st, en);
+}
+
+static void test_file_status(void **state)
+{
+	(void)state;
+	uint64_t s, e;
+
+	assert_int_equal(fstat_of(GET_H "\r\n", 100, &s, &e), 200);
+	assert_true(s == 0 && e == 99);
+	assert_int_equal(fstat_of(GET_H "Range: bytes=10-19\r\n\r\n", 100, &s, &e), 206);
+	assert_true(s == 10 && e == 19);
+	assert_int_equal(fstat_of(GET_H "Range: bytes=-5\r\n\r\n", 100, &s, &e), 206);
+	assert_true(s == 95 && e == 99);
+	assert_int_equal(fstat_of(GET_H "Range: bytes=100-\r\n\r\n", 100, &s, &e), 416);
+	assert_int_equal(fstat_of(GET_H "Range: bytes=0-\r\n\r\n", 0, &s, &e), 416);
+	/* ignored: syntax, several ranges, two fields, HEAD */
+	assert_int_equal(fstat_of(GET_H "Range: bytes=5-1\r\n\r\n", 100, &s, &e), 200);
+	assert_true(s == 0 && e == 99);
+	assert_int_equal(fstat_of(GET_H "Range: bytes=0-1,5-6\r\n\r\n", 100, &s, &e), 200);
+	assert_int_equal(fstat_of(GET_H "Range: bytes=0-1\r\nRange: bytes=5-6\r\n\r\n", 100, &s, &e), 200);
+	assert_int_equal(fstat_of("HEAD / HTTP/1.1\r\nHost: a\r\nRange: bytes=0-1\r\n\r\n", 100, &s, &e), 200);
+	/* If-Range: only this exact strong ETag, in one field */
+	assert_int_equal(fstat_of(GET_H "Range: bytes=0-1\r\nIf-Range: \"e1\"\r\n\r\n", 100, &s, &e), 206);
+	assert_int_equal(fstat_of(GET_H "Range: bytes=0-1\r\nIf-Range: \"e2\"\r\n\r\n", 100, &s, &e), 200);
+	assert_true(s == 0 && e == 99);
+	assert_int_equal(fstat_of(GET_H "Range: bytes=0-1\r\nIf-Range: \"e1\"\r\nIf-Range: \"e1\"\r\n\r\n", 100,
+				  &s, &e), 200);
+	assert_int_equal(fstat_of(GET_H "Range: bytes=0-1\r\nIf-Range: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n",
+				  100, &s, &e), 200);
+	/* a current copy wins over a range */
+	assert_int_equal(fstat_of(GET_H "Range: bytes=0-1\r\nIf-None-Match: \"e1\"\r\n\r\n", 100, &s, &e), 304);
+}
+
 /* ---- MIME ------------------------------------------------------------------ */
 
 static const char *mt(const char *p)
@@ -1048,6 +1086,7 @@ int main(void)
 		cmocka_unit_test(test_date_invalid),
 		cmocka_unit_test(test_date_format),
 		cmocka_unit_test(test_conditional),
+		cmocka_unit_test(test_file_status),
 		cmocka_unit_test(test_mime),
 		cmocka_unit_test(test_ks_path),
 		cmocka_unit_test(test_build_200),
