@@ -4,8 +4,8 @@
 # The segment is a bridge in its own namespace joining the server namespace
 # (bootward at $NET.1), the guest's tap device and, for proxyDHCP, a
 # namespace running dnsmasq ($NET.3).  The guest gets its address by DHCP,
-# fetches at least one file over TFTP, runs an iPXE script that downloads a
-# kernel, an initrd and the kickstart (as a cpio archive) over plain HTTP
+# starts iPXE (the NIC's option ROM on BIOS, ipxe.efi over TFTP on UEFI),
+# runs an iPXE script that downloads a kernel, an initrd and the kickstart
 # from httpsd, and boots them.  The initrd's /init prints a marker, the
 # kernel command line and /ks.cfg to the serial console, then powers off.
 #
@@ -38,9 +38,12 @@ LIMIT=${BOOTWARD_E2E_LIMIT:-240} # seconds the guest may take, firmware to power
 qemu_pid= dnsmasq_pid=
 E2E_KS= E2E_UEFI=0 # E2E_KS: ks or ks-arp, the guest boots the broker's generated script
 E2E_VERIFY=${E2E_VERIFY:-off}
-E2E_HOST=$NET.1
-[ "$E2E_VERIFY" = on ] && E2E_HOST=boot.e2e.test
-if [ "$E2E_VERIFY" = on ]; then E2E_TLS='TLSv1\.[23]' E2E_URL=https://$E2E_HOST; else E2E_TLS=off E2E_URL=http://$E2E_HOST; fi
+# The server's name in URLs, the access log's tls= field, the URL base.
+if [ "$E2E_VERIFY" = on ]; then
+    E2E_HOST=boot.e2e.test E2E_TLS='TLSv1\.[23]' E2E_URL=https://boot.e2e.test
+else
+    E2E_HOST=$NET.1 E2E_TLS=off E2E_URL=http://$NET.1
+fi
 
 stop_guest() {
     [ -n "$qemu_pid" ] || return 0
