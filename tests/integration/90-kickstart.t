@@ -7,7 +7,8 @@
 # kickstarts as the template says; wrong, forged, expired and reused tokens
 # get 404 and a log record; the token never reaches the access log; after
 # a reload that takes a host's kickstart away its token stops working; the
-# signing and token keys are in the broker's memory and not in httpsd's.
+# signing and token keys are in the broker's memory and not in httpsd's;
+# /ks/ requests beyond key-ops-rate get 503.
 . "$(dirname "$0")/lib.sh"
 
 watchdog 85
@@ -293,5 +294,22 @@ wait_log "httpsd\[[0-9]*\] .*event=ready" 1 || bail "httpsd did not start"
 code=$(get C2 "/ks/$TOK3/ks.cfg")
 check "an unused one-time token from before a broker restart is 404 ($code)" test "$code" = 404
 check "... logged" logged 'error="one-time token issued before the broker started"'
+
+# ---- each /ks/ request counts against key-ops-rate ------------------------------
+sed -i "s|^https root \"$ROOT\"\$|https root \"$ROOT\" key-ops-rate 6|" "$WORK/test.policy"
+n=$(grep -c "event=reload outcome=accepted" "$LOG")
+kill -HUP "$BROKER_PID"
+wait_log "event=reload outcome=accepted" $((n + 1)) || bail "reload failed"
+wait_log "httpsd\[[0-9]*\] .*event=ready" 2 || bail "httpsd did not restart"
+args=()
+for i in $(seq 1 24); do args+=(-o /dev/null "https://$SRV/ks/boot.ipxe"); done
+codes=$(C curl -s --max-time 10 --cacert "$T/ca.crt" -w '%{http_code}\n' "${args[@]}" | sort | uniq -c | tr -s ' \n' ' ')
+sleep 1.1
+code=$(get C /ks/boot.ipxe)
+n200=$(awk '{ for (i = 1; i < NF; i += 2) if ($(i + 1) == 200) print $i }' <<< " $codes")
+check "key-ops-rate 6: of 24 boot scripts asked at once, at most 12 (two seconds' worth) get 200, the rest 503 ($codes)" \
+    bash -c "[[ ' $codes' =~ ' '[0-9]+' 503' ]] && [ '${n200:-0}' -ge 1 ] && [ '${n200:-0}' -le 12 ]"
+check "... the refusals logged with the limit" grep -Eq "broker.*event=key-rate refused=[0-9]+ limit_per_s=6" "$LOG"
+check "... and a request in the next second is served ($code)" test "$code" = 200
 
 finish
