@@ -8,7 +8,8 @@
 # get 404 and a log record; the token never reaches the access log; after
 # a reload that takes a host's kickstart away its token stops working; the
 # signing and token keys are in the broker's memory and not in httpsd's;
-# /ks/ requests beyond key-ops-rate get 503.
+# /ks/ requests beyond key-ops-rate get 503; httpsd killed amid /ks/
+# requests is restarted and serves again.
 . "$(dirname "$0")/lib.sh"
 
 watchdog 85
@@ -311,5 +312,34 @@ check "key-ops-rate 6: of 24 boot scripts asked at once, at most 12 (two seconds
     bash -c "[[ ' $codes' =~ ' '[0-9]+' 503' ]] && [ '${n200:-0}' -ge 1 ] && [ '${n200:-0}' -le 12 ]"
 check "... the refusals logged with the limit" grep -Eq "broker.*event=key-rate refused=[0-9]+ limit_per_s=6" "$LOG"
 check "... and a request in the next second is served ($code)" test "$code" = 200
+
+# ---- httpsd killed while the broker answers /ks/ requests ---------------------------
+sed -i "s| key-ops-rate 6\$||" "$WORK/test.policy"
+n=$(grep -c "event=reload outcome=accepted" "$LOG")
+kill -HUP "$BROKER_PID"
+wait_log "event=reload outcome=accepted" $((n + 1)) || bail "reload failed"
+n=$(grep -c "httpsd\[[0-9]*\] .*event=ready" "$LOG")
+hpid=$(httpsd_pid)
+args=()
+for i in $(seq 1 1000); do args+=(-o /dev/null "https://$SRV/ks/boot.ipxe"); done
+pids=()
+for i in 1 2 3 4; do
+    C curl -s --max-time 10 --cacert "$T/ca.crt" -w '%{http_code}\n' "${args[@]}" > "$WORK/kill$i.codes" & pids+=($!)
+done
+n=$(grep -c "target=/ks/boot.ipxe" "$LOG")
+wait_log "target=/ks/boot.ipxe" $((n + 100)) 50
+kill -KILL "$hpid"
+wait "${pids[@]}"
+answered=$(cat "$WORK"/kill?.codes | grep -cE '^(200|503)$')
+after=$(sed -n "/event=worker-exit worker=httpsd pid=$hpid /,\$p" "$LOG" | grep -c "target=/ks/boot.ipxe")
+diag "of 4000 requests: $(cat "$WORK"/kill?.codes | sort | uniq -c | tr -s ' \n' ' ')"
+wait_log "httpsd\[[0-9]*\] .*event=ready" $((n + 1)) 50 || diag "httpsd not ready after kill -9"
+code=$(get C /ks/boot.ipxe)
+check "the kill came amid the requests: $after were served by the new httpsd" test "$after" -ge 1
+check "every request was answered, 200 or 503 (curl retries a connection that died): $answered" \
+    test "$answered" = 4000
+check "httpsd killed amid /ks/ requests: the broker restarts it and it serves the script ($code)" test "$code" = 200
+check "... the broker is the same process and logged the death" \
+    bash -c "kill -0 $BROKER_PID && grep -q 'event=worker-exit worker=httpsd pid=$hpid killed signal=KILL' '$LOG'"
 
 finish
