@@ -900,6 +900,7 @@ int http_file_status(const struct http_request *req, const uint8_t *buf, const c
 		     uint64_t size, uint64_t *start, uint64_t *end)
 {
 	int status = http_conditional_status(req, buf, etag, mtime);
+	uint64_t s, e;
 
 	*start = 0;
 	*end = size ? size - 1 : 0;
@@ -908,16 +909,16 @@ int http_file_status(const struct http_request *req, const uint8_t *buf, const c
 	if (req->has_if_range &&
 	    (req->if_range_dup || !http_if_range_ok(buf + req->if_range.off, req->if_range.len, etag)))
 		return status;
-	switch (http_range_eval(buf + req->range.off, req->range.len, size, start, end)) {
+	switch (http_range_eval(buf + req->range.off, req->range.len, size, &s, &e)) {
 	case HTTP_RANGE_OK:
+		*start = s;
+		*end = e;
 		return 206;
 	case HTTP_RANGE_UNSATISFIABLE:
 		return 416;
 	case HTTP_RANGE_IGNORE:
 		break;
 	}
-	*start = 0;
-	*end = size ? size - 1 : 0;
 	return 200;
 }
 
