@@ -262,9 +262,7 @@ check "httpsd's root holds no key file" test -z "$(find "$ROOT" -name '*.key')"
 
 # ---- reload: web01 loses its kickstart -------------------------------------------
 write_ks_policy ""
-kill -HUP "$BROKER_PID"
-wait_log "event=reload outcome=accepted" 1 || bail "reload failed"
-wait_log "httpsd\[[0-9]*\] .*event=ready" 2 || bail "httpsd did not restart"
+reload_broker
 code=$(get C "/ks/$TOK1/ks.cfg")
 check "after a reload that takes web01's kickstart away, its token is 404 ($code)" test "$code" = 404
 check "... logged" logged 'host=web01 .*status=404 error="the host no longer has a kickstart"'
@@ -298,10 +296,7 @@ check "... logged" logged 'error="one-time token issued before the broker starte
 
 # ---- each /ks/ request counts against key-ops-rate ------------------------------
 sed -i "s|^https root \"$ROOT\"\$|https root \"$ROOT\" key-ops-rate 6|" "$WORK/test.policy"
-n=$(grep -c "event=reload outcome=accepted" "$LOG")
-kill -HUP "$BROKER_PID"
-wait_log "event=reload outcome=accepted" $((n + 1)) || bail "reload failed"
-wait_log "httpsd\[[0-9]*\] .*event=ready" 2 || bail "httpsd did not restart"
+reload_broker
 args=()
 for i in $(seq 1 24); do args+=(-o /dev/null "https://$SRV/ks/boot.ipxe"); done
 codes=$(C curl -s --max-time 10 --cacert "$T/ca.crt" -w '%{http_code}\n' "${args[@]}" | sort | uniq -c | tr -s ' \n' ' ')
@@ -314,30 +309,33 @@ check "... the refusals logged with the limit" grep -Eq "broker.*event=key-rate 
 check "... and a request in the next second is served ($code)" test "$code" = 200
 
 # ---- httpsd killed while the broker answers /ks/ requests ---------------------------
-sed -i "s| key-ops-rate 6\$||" "$WORK/test.policy"
-n=$(grep -c "event=reload outcome=accepted" "$LOG")
-kill -HUP "$BROKER_PID"
-wait_log "event=reload outcome=accepted" $((n + 1)) || bail "reload failed"
-n=$(grep -c "httpsd\[[0-9]*\] .*event=ready" "$LOG")
+# key-ops-rate as high as it goes, so that no handshake or request is refused
+# for the rate (tested above): what a client loses is what the kill cuts.
+sed -i "s| key-ops-rate 6\$| key-ops-rate 100000|" "$WORK/test.policy"
+reload_broker
+ready=$(grep -c "httpsd\[[0-9]*\] .*event=ready" "$LOG")
 hpid=$(httpsd_pid)
 args=()
 for i in $(seq 1 1000); do args+=(-o /dev/null "https://$SRV/ks/boot.ipxe"); done
 pids=()
 for i in 1 2 3 4; do
-    C curl -s --max-time 10 --cacert "$T/ca.crt" -w '%{http_code}\n' "${args[@]}" > "$WORK/kill$i.codes" & pids+=($!)
+    C curl -s --max-time 10 --cacert "$T/ca.crt" -w '%{http_code} %{errormsg}\n' "${args[@]}" > "$WORK/kill$i.codes" &
+    pids+=($!)
 done
-n=$(grep -c "target=/ks/boot.ipxe" "$LOG")
-wait_log "target=/ks/boot.ipxe" $((n + 100)) 50
+served=$(grep -c "target=/ks/boot.ipxe" "$LOG")
+wait_log "target=/ks/boot.ipxe" $((served + 100)) 50
 kill -KILL "$hpid"
 wait "${pids[@]}"
-answered=$(cat "$WORK"/kill?.codes | grep -cE '^(200|503)$')
+lost=$(cat "$WORK"/kill?.codes | grep -vc '^200 ')
+last=$(for i in 1 2 3 4; do tail -n 1 "$WORK/kill$i.codes" | cut -d' ' -f1; done | tr '\n' ' ')
 after=$(sed -n "/event=worker-exit worker=httpsd pid=$hpid /,\$p" "$LOG" | grep -c "target=/ks/boot.ipxe")
-diag "of 4000 requests: $(cat "$WORK"/kill?.codes | sort | uniq -c | tr -s ' \n' ' ')"
-wait_log "httpsd\[[0-9]*\] .*event=ready" $((n + 1)) 50 || diag "httpsd not ready after kill -9"
+diag "of 4000 requests: $(cut -d' ' -f1 "$WORK"/kill?.codes | sort | uniq -c | tr -s ' \n' ' ')"
+cat "$WORK"/kill?.codes | grep -v '^200 ' | sort | uniq -c | diag "$(cat)"
+wait_log "httpsd\[[0-9]*\] .*event=ready" $((ready + 1)) 50 || diag "httpsd not ready after kill -9"
 code=$(get C /ks/boot.ipxe)
 check "the kill came amid the requests: $after were served by the new httpsd" test "$after" -ge 1
-check "every request was answered, 200 or 503 (curl retries a connection that died): $answered" \
-    test "$answered" = 4000
+check "each client's last request was served ($last)" test "$last" = "200 200 200 200 "
+check "only requests in flight were lost, at most 2 a client ($lost)" test "$lost" -le 8
 check "httpsd killed amid /ks/ requests: the broker restarts it and it serves the script ($code)" test "$code" = 200
 check "... the broker is the same process and logged the death" \
     bash -c "kill -0 $BROKER_PID && grep -q 'event=worker-exit worker=httpsd pid=$hpid killed signal=KILL' '$LOG'"

@@ -89,6 +89,17 @@ start_broker() {
     wait_log "event=ready" 1 || { cat "$LOG" >&2; bail "broker did not become ready"; }
 }
 
+# reload_broker: SIGHUP, then wait until the broker has accepted the policy
+# and a new httpsd is ready.
+reload_broker() {
+    local r h
+    r=$(grep -c "event=reload outcome=accepted" "$LOG")
+    h=$(grep -c "httpsd\[[0-9]*\] .*event=ready" "$LOG")
+    kill -HUP "$BROKER_PID"
+    wait_log "event=reload outcome=accepted" $((r + 1)) || bail "reload failed"
+    wait_log "httpsd\[[0-9]*\] .*event=ready" $((h + 1)) || bail "httpsd did not restart"
+}
+
 stop_broker() {
     [ -n "$BROKER_PID" ] || return 0
     kill -TERM "$BROKER_PID" 2>/dev/null
